@@ -1,0 +1,193 @@
+"""Dataclass schemas of every configurable quantity; units live in the field names.
+
+These are plain dataclasses (stdlib only). The Hydra app registers them as structured configs and
+converts the composed config to :class:`RootConfig` once, at the entry point.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+MISSING_STR = "???"  # OmegaConf's marker for a required value
+
+
+@dataclass
+class StratumConfig:
+    """One stratum (e.g. a calculator): its size, group, label kind and error profile."""
+
+    name: str = MISSING_STR
+    size: int = 20
+    group: str = "default"
+    value_kind: str = "decimal"
+    value_min: float = 0.0
+    value_max: float = 100.0
+    n_categories: int = 0
+    error_rate: float | None = None
+    """Probability an original label is wrong; ``None`` draws it from the error profile."""
+    underspecified_share: float | None = None
+    """Share of the errors whose truth is N/A; ``None`` uses the profile's mode weights."""
+    complexity: float = 1.0
+    """Multiplies the median review time of the stratum's items."""
+
+
+@dataclass
+class ErrorProfileConfig:
+    """Per-stratum error probability (a point mass at 0 plus a Beta) and the error modes."""
+
+    zero_error_probability: float = 0.3
+    beta_a: float = 1.0
+    beta_b: float = 2.5
+    extraction_weight: float = 0.5
+    logic_weight: float = 0.3
+    underspecified_weight: float = 0.2
+    extraction_relative_scale: float = 0.15
+    """Mean relative error of a wrong decimal beyond the agreement tolerance."""
+    logic_relative_scale: float = 0.3
+    """Mean relative size of a stratum's systematic shift beyond the tolerance."""
+    ordinal_extra_steps_mean: float = 1.0
+    """Mean extra integer steps of an ordinal error beyond the tolerance."""
+    date_shift_days_mean: float = 7.0
+
+
+@dataclass
+class AgreementConfig:
+    """The agreement rule (DESIGN.md): see :class:`sim.model.agreement.AgreementRule`."""
+
+    ordinal_tolerance: float = 1.0
+    ordinal_max_abs: float = 20.0
+    relative_tolerance: float = 0.05
+    zero_tolerance: float = 0.05
+    date_tolerance_days: float = 0.0
+
+
+@dataclass
+class ScenarioConfig:
+    """A benchmark to simulate: its strata, error profile and agreement rule."""
+
+    name: str = MISSING_STR
+    strata: list[StratumConfig] = field(default_factory=list)
+    error_profile: ErrorProfileConfig = field(default_factory=ErrorProfileConfig)
+    agreement: AgreementConfig = field(default_factory=AgreementConfig)
+
+
+@dataclass
+class AuditConfig:
+    """The LLM audit: flags suspect originals with per-stratum sensitivity and specificity."""
+
+    sensitivity: float = 0.85
+    specificity: float = 0.85
+    stratum_concentration: float = 40.0
+    """Beta concentration of per-stratum values around the means; 0 means every stratum equal."""
+    runs_per_item: int = 5
+    usd_per_run: float = 0.03
+    seconds_per_run: float = 40.0
+
+
+@dataclass
+class RecomputeConfig:
+    """Independent LLM recomputation: k runs per item, m-of-k consensus."""
+
+    runs_per_item: int = 5
+    consensus_runs: int = 4
+    run_accuracy: float = 0.88
+    stratum_concentration: float = 15.0
+    """Beta concentration of per-stratum run accuracy around ``run_accuracy``; 0 means equal."""
+    error_correlation: float = 0.2
+    """Probability that an item the original labeller got wrong is a shared blind spot, where
+    the recomputation's runs fall into the same error instead of finding the truth."""
+    abstain_probability: float = 0.25
+    """Probability that a wrong run answers N/A rather than a wrong number."""
+    usd_per_run: float = 0.06
+    seconds_per_run: float = 90.0
+
+
+@dataclass
+class VerifierConfig:
+    """The LLM verifiers a policy may run before experts are involved."""
+
+    audit: AuditConfig = field(default_factory=AuditConfig)
+    recompute: RecomputeConfig = field(default_factory=RecomputeConfig)
+
+
+@dataclass
+class ExpertConfig:
+    """One physician: specialties, weekly calendar, accuracy and cost."""
+
+    name: str = MISSING_STR
+    specialties: list[str] = field(default_factory=list)
+    hours_per_weekday: list[float] = field(default_factory=lambda: [0.0] * 7)
+    """Working hours on Monday..Sunday, one window a day starting at ``day_start_hour``."""
+    day_start_hour: float = 18.0
+    absence_probability: float = 0.05
+    """Probability of missing any given working day (drawn per day)."""
+    usd_per_hour: float = 150.0
+    error_probability: float = 0.05
+    """Probability that the expert's own label is wrong."""
+
+
+@dataclass
+class ExpertPoolConfig:
+    """The pool sharing one review queue, and how long reviews take."""
+
+    pool: list[ExpertConfig] = field(default_factory=list)
+    start_date: str = "2027-01-04"
+    holidays: list[str] = field(default_factory=list)
+    review_minutes_median: float = 12.0
+    review_minutes_sigma: float = 0.5
+    outside_specialty_slowdown: float = 1.5
+    double_review: bool = False
+    """Every item is reviewed by two experts; a third adjudicates when they disagree."""
+
+
+@dataclass
+class PolicyConfig:
+    """Which items experts see and in what order, and which label each item keeps."""
+
+    name: str = "phased"
+    contentious_threshold: float = 0.05
+    """Relative disagreement above which a recomputed label contradicts the original."""
+    audit_first: bool = True
+    """``phased``: review audit-flagged contentious items before the others."""
+
+
+@dataclass
+class EngineConfig:
+    """Which engine runs the expert-review event loop."""
+
+    name: str = "simpy"
+
+
+@dataclass
+class BudgetConfig:
+    """Limits no run may exceed; ``.inf`` lifts the hour or dollar limit."""
+
+    expert_hours: float = 40.0
+    usd: float = 20000.0
+    """Covers LLM verifier runs and expert time together."""
+    calendar_days: int = 90
+
+
+@dataclass
+class OutputConfig:
+    """Where results go and how much per-item detail is kept."""
+
+    dir: str = "outputs"
+    item_replications: int = 10
+    """``items.parquet`` holds the first this-many replications (all items each)."""
+    write: bool = True
+
+
+@dataclass
+class RootConfig:
+    """A whole scenario run: benchmark, verifiers, experts, policy, budget, replications, seed."""
+
+    scenario: ScenarioConfig = field(default_factory=ScenarioConfig)
+    experts: ExpertPoolConfig = field(default_factory=ExpertPoolConfig)
+    verifier: VerifierConfig = field(default_factory=VerifierConfig)
+    policy: PolicyConfig = field(default_factory=PolicyConfig)
+    engine: EngineConfig = field(default_factory=EngineConfig)
+    budget: BudgetConfig = field(default_factory=BudgetConfig)
+    output: OutputConfig = field(default_factory=OutputConfig)
+    replications: int = 100
+    seed: int = 0
+    progress: bool = True

@@ -1,0 +1,227 @@
+"""Start-up validation: every bad value is reported as one line naming the key, the value and what
+is allowed, before anything runs or is written."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sim.config.schema import ExpertConfig, RootConfig, StratumConfig
+
+VALUE_KINDS = ("decimal", "integer", "date", "categorical")
+
+
+class ConfigError(ValueError):
+    """A config value outside what is allowed."""
+
+    def __init__(self, key: str, value: object, expected: str) -> None:
+        self.key = key
+        self.value = value
+        self.expected = expected
+        super().__init__(f"{key}={value!r}: expected {expected}")
+
+
+@dataclass(frozen=True)
+class PolicyTraits:
+    """What a policy needs from the world, for checks that span config groups."""
+
+    needs_audit: bool
+    needs_recompute: bool
+    needs_experts: bool
+
+
+def _probability(key: str, value: float) -> None:
+    if not (isinstance(value, int | float) and 0.0 <= value <= 1.0):
+        raise ConfigError(key, value, "a probability in [0, 1]")
+
+
+def _at_least(key: str, value: float, low: float, *, finite: bool = True) -> None:
+    if not isinstance(value, int | float) or math.isnan(value) or value < low:
+        raise ConfigError(key, value, f"a number >= {low:g}")
+    if finite and math.isinf(value):
+        raise ConfigError(key, value, f"a finite number >= {low:g}")
+
+
+def _positive(key: str, value: float, *, finite: bool = True) -> None:
+    if not isinstance(value, int | float) or math.isnan(value) or value <= 0:
+        raise ConfigError(key, value, "a number > 0")
+    if finite and math.isinf(value):
+        raise ConfigError(key, value, "a finite number > 0")
+
+
+def _iso_date(key: str, value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise ConfigError(key, value, "an ISO date YYYY-MM-DD") from None
+
+
+def _stratum(key: str, s: StratumConfig) -> None:
+    if not s.name or s.name == "???":
+        raise ConfigError(f"{key}.name", s.name, "a non-empty name")
+    if not isinstance(s.size, int) or s.size < 1:
+        raise ConfigError(f"{key}.size", s.size, "an integer >= 1")
+    if s.value_kind not in VALUE_KINDS:
+        raise ConfigError(f"{key}.value_kind", s.value_kind, f"one of {', '.join(VALUE_KINDS)}")
+    if s.value_kind == "categorical":
+        if s.n_categories < 2:
+            raise ConfigError(f"{key}.n_categories", s.n_categories, "an integer >= 2")
+    else:
+        for name in ("value_min", "value_max"):
+            v = getattr(s, name)
+            if not math.isfinite(v):
+                raise ConfigError(f"{key}.{name}", v, "a finite number")
+        if s.value_max < s.value_min:
+            raise ConfigError(f"{key}.value_max", s.value_max, f">= value_min ({s.value_min:g})")
+    if s.error_rate is not None:
+        _probability(f"{key}.error_rate", s.error_rate)
+    if s.underspecified_share is not None:
+        _probability(f"{key}.underspecified_share", s.underspecified_share)
+    _positive(f"{key}.complexity", s.complexity)
+
+
+def _expert(key: str, e: ExpertConfig) -> None:
+    if not e.name or e.name == "???":
+        raise ConfigError(f"{key}.name", e.name, "a non-empty name")
+    if len(e.hours_per_weekday) != 7:
+        raise ConfigError(
+            f"{key}.hours_per_weekday", list(e.hours_per_weekday), "7 numbers, Monday..Sunday"
+        )
+    for d, h in enumerate(e.hours_per_weekday):
+        _at_least(f"{key}.hours_per_weekday[{d}]", h, 0.0)
+        if e.day_start_hour + h > 24.0:
+            raise ConfigError(
+                f"{key}.hours_per_weekday[{d}]",
+                h,
+                f"<= {24.0 - e.day_start_hour:g} (a window must end by midnight;"
+                f" day_start_hour={e.day_start_hour:g})",
+            )
+    if not 0.0 <= e.day_start_hour < 24.0:
+        raise ConfigError(f"{key}.day_start_hour", e.day_start_hour, "an hour in [0, 24)")
+    _probability(f"{key}.absence_probability", e.absence_probability)
+    _at_least(f"{key}.usd_per_hour", e.usd_per_hour, 0.0)
+    _probability(f"{key}.error_probability", e.error_probability)
+
+
+def validate(cfg: RootConfig, *, policies: Mapping[str, PolicyTraits], engines: set[str]) -> None:
+    """Raise :class:`ConfigError` at the first value outside what is allowed."""
+    sc = cfg.scenario
+    if not sc.strata:
+        raise ConfigError("scenario.strata", [], "at least one stratum")
+    seen: set[str] = set()
+    for i, s in enumerate(sc.strata):
+        _stratum(f"scenario.strata[{i}]", s)
+        if s.name in seen:
+            raise ConfigError(f"scenario.strata[{i}].name", s.name, "a name not used before")
+        seen.add(s.name)
+
+    ep = sc.error_profile
+    _probability("scenario.error_profile.zero_error_probability", ep.zero_error_probability)
+    _positive("scenario.error_profile.beta_a", ep.beta_a)
+    _positive("scenario.error_profile.beta_b", ep.beta_b)
+    weights = ("extraction_weight", "logic_weight", "underspecified_weight")
+    for w in weights:
+        _at_least(f"scenario.error_profile.{w}", getattr(ep, w), 0.0)
+    if sum(getattr(ep, w) for w in weights) <= 0:
+        raise ConfigError("scenario.error_profile.extraction_weight", ep.extraction_weight,
+                          "error-mode weights that sum to more than 0")
+    for w in ("extraction_relative_scale", "logic_relative_scale", "ordinal_extra_steps_mean",
+              "date_shift_days_mean"):
+        _at_least(f"scenario.error_profile.{w}", getattr(ep, w), 0.0)
+
+    ag = sc.agreement
+    for w in ("ordinal_tolerance", "ordinal_max_abs", "relative_tolerance", "zero_tolerance",
+              "date_tolerance_days"):
+        _at_least(f"scenario.agreement.{w}", getattr(ag, w), 0.0)
+
+    au = cfg.verifier.audit
+    _probability("verifier.audit.sensitivity", au.sensitivity)
+    _probability("verifier.audit.specificity", au.specificity)
+    _at_least("verifier.audit.stratum_concentration", au.stratum_concentration, 0.0)
+    if not isinstance(au.runs_per_item, int) or au.runs_per_item < 1:
+        raise ConfigError("verifier.audit.runs_per_item", au.runs_per_item, "an integer >= 1")
+    _at_least("verifier.audit.usd_per_run", au.usd_per_run, 0.0)
+    _at_least("verifier.audit.seconds_per_run", au.seconds_per_run, 0.0)
+
+    rc = cfg.verifier.recompute
+    if not isinstance(rc.runs_per_item, int) or rc.runs_per_item < 1:
+        raise ConfigError("verifier.recompute.runs_per_item", rc.runs_per_item, "an integer >= 1")
+    if not isinstance(rc.consensus_runs, int) or not 1 <= rc.consensus_runs <= rc.runs_per_item:
+        raise ConfigError(
+            "verifier.recompute.consensus_runs",
+            rc.consensus_runs,
+            f"an integer m with 1 <= m <= runs_per_item ({rc.runs_per_item})",
+        )
+    _probability("verifier.recompute.run_accuracy", rc.run_accuracy)
+    _at_least("verifier.recompute.stratum_concentration", rc.stratum_concentration, 0.0)
+    _probability("verifier.recompute.error_correlation", rc.error_correlation)
+    _probability("verifier.recompute.abstain_probability", rc.abstain_probability)
+    _at_least("verifier.recompute.usd_per_run", rc.usd_per_run, 0.0)
+    _at_least("verifier.recompute.seconds_per_run", rc.seconds_per_run, 0.0)
+
+    ex = cfg.experts
+    _iso_date("experts.start_date", ex.start_date)
+    for i, h in enumerate(ex.holidays):
+        _iso_date(f"experts.holidays[{i}]", h)
+    _positive("experts.review_minutes_median", ex.review_minutes_median)
+    _at_least("experts.review_minutes_sigma", ex.review_minutes_sigma, 0.0)
+    _positive("experts.outside_specialty_slowdown", ex.outside_specialty_slowdown)
+    names: set[str] = set()
+    groups = {s.group for s in sc.strata}
+    for i, e in enumerate(ex.pool):
+        _expert(f"experts.pool[{i}]", e)
+        if e.name in names:
+            raise ConfigError(f"experts.pool[{i}].name", e.name, "a name not used before")
+        names.add(e.name)
+        for j, g in enumerate(e.specialties):
+            if g not in groups:
+                raise ConfigError(
+                    f"experts.pool[{i}].specialties[{j}]", g,
+                    f"a group of the scenario: {', '.join(sorted(groups))}",
+                )
+
+    if cfg.policy.name not in policies:
+        raise ConfigError("policy.name", cfg.policy.name, f"one of {', '.join(sorted(policies))}")
+    _positive("policy.contentious_threshold", cfg.policy.contentious_threshold)
+    if cfg.engine.name not in engines:
+        raise ConfigError("engine.name", cfg.engine.name, f"one of {', '.join(sorted(engines))}")
+
+    b = cfg.budget
+    _at_least("budget.expert_hours", b.expert_hours, 0.0, finite=False)
+    _at_least("budget.usd", b.usd, 0.0, finite=False)
+    if not isinstance(b.calendar_days, int) or b.calendar_days < 1:
+        raise ConfigError("budget.calendar_days", b.calendar_days, "an integer >= 1")
+
+    if not isinstance(cfg.replications, int) or cfg.replications < 1:
+        raise ConfigError("replications", cfg.replications, "an integer >= 1")
+    if not isinstance(cfg.seed, int) or cfg.seed < 0:
+        raise ConfigError("seed", cfg.seed, "an integer >= 0")
+    if not isinstance(cfg.output.item_replications, int) or cfg.output.item_replications < 0:
+        raise ConfigError("output.item_replications", cfg.output.item_replications,
+                          "an integer >= 0")
+
+    traits = policies[cfg.policy.name]
+    if traits.needs_experts:
+        if not ex.pool:
+            raise ConfigError("experts.pool", [], f"at least one expert (policy "
+                              f"{cfg.policy.name!r} sends items to experts)")
+        if all(sum(e.hours_per_weekday) == 0 for e in ex.pool):
+            raise ConfigError(
+                "experts.pool[*].hours_per_weekday", [0.0] * 7,
+                f"some working hours: policy {cfg.policy.name!r} sends items to experts",
+            )
+        if ex.double_review and len(ex.pool) < 3:
+            raise ConfigError("experts.double_review", True,
+                              f"a pool of >= 3 experts to adjudicate (it has {len(ex.pool)})")
+    n_items = sum(s.size for s in sc.strata)
+    llm_usd = 0.0
+    if traits.needs_audit:
+        llm_usd += n_items * au.runs_per_item * au.usd_per_run
+    if traits.needs_recompute:
+        llm_usd += n_items * rc.runs_per_item * rc.usd_per_run
+    if llm_usd > b.usd:
+        raise ConfigError("budget.usd", b.usd,
+                          f">= {llm_usd:.2f}, the LLM verifier cost policy "
+                          f"{cfg.policy.name!r} spends before any expert review")

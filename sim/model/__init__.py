@@ -1,0 +1,1 @@
+"""The model's nouns as struct-of-arrays: items, errors, verifiers, experts, calendars."""

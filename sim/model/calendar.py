@@ -1,0 +1,99 @@
+"""Expert calendars as availability windows (minutes from the start), and how work fits in them.
+
+A window is ``[start, end)`` in minutes since ``start_date`` 00:00. Windows of expert ``e`` are
+``window_start[offsets[e]:offsets[e+1]]``, sorted and non-overlapping (one per working day)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+FloatArray = NDArray[np.float64]
+
+MINUTES_PER_DAY = 1440.0
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """All experts' availability windows in CSR layout."""
+
+    window_start: FloatArray
+    window_end: FloatArray
+    offsets: NDArray[np.int64]
+    horizon_minutes: float
+
+    def windows_of(self, expert: int) -> tuple[int, int]:
+        """The half-open index range of ``expert``'s windows."""
+        return int(self.offsets[expert]), int(self.offsets[expert + 1])
+
+    def working_minutes(self, expert: int) -> float:
+        lo, hi = self.windows_of(expert)
+        return float((self.window_end[lo:hi] - self.window_start[lo:hi]).sum())
+
+
+def build_calendar(
+    hours_per_weekday: FloatArray,
+    day_start_hour: FloatArray,
+    absence_probability: FloatArray,
+    start_date: dt.date,
+    holidays: list[dt.date],
+    horizon_days: int,
+    rng: np.random.Generator,
+) -> Calendar:
+    """Windows for ``E`` experts over ``horizon_days`` days from ``start_date``.
+
+    ``hours_per_weekday`` is ``(E, 7)`` (Monday first); a day is skipped on a holiday or when
+    the expert is absent (one uniform per expert and day, drawn whatever the calendar)."""
+    E = hours_per_weekday.shape[0]
+    absent = rng.random((E, horizon_days)) < absence_probability[:, None]
+    day = np.arange(horizon_days)
+    weekday = (start_date.weekday() + day) % 7
+    holiday_days = {(h - start_date).days for h in holidays}
+    is_holiday = np.array([d in holiday_days for d in range(horizon_days)], dtype=bool)
+    starts: list[FloatArray] = []
+    ends: list[FloatArray] = []
+    offsets = np.zeros(E + 1, dtype=np.int64)
+    for e in range(E):
+        hours = hours_per_weekday[e, weekday]
+        works = (hours > 0.0) & ~is_holiday & ~absent[e]
+        s = day[works] * MINUTES_PER_DAY + day_start_hour[e] * 60.0
+        starts.append(s.astype(np.float64))
+        ends.append((s + hours[works] * 60.0).astype(np.float64))
+        offsets[e + 1] = offsets[e] + int(works.sum())
+    return Calendar(
+        window_start=np.concatenate(starts) if starts else np.zeros(0),
+        window_end=np.concatenate(ends) if ends else np.zeros(0),
+        offsets=offsets,
+        horizon_minutes=horizon_days * MINUTES_PER_DAY,
+    )
+
+
+def finish_of_work(
+    window_start: FloatArray,
+    window_end: FloatArray,
+    window: int,
+    window_stop: int,
+    now: float,
+    work_minutes: float,
+) -> tuple[float, int, int]:
+    """When ``work_minutes`` of work started at ``now`` inside ``window`` ends, carrying over
+    into the expert's later windows (indices below ``window_stop``).
+
+    Returns ``(finish_minute, window_of_finish, n_segments)``; ``finish_minute`` is ``inf``
+    when the windows run out first. Both engines use this one function, so their times agree
+    to the last bit."""
+    remaining = work_minutes
+    t = now
+    segments = 1
+    w = window
+    while remaining > window_end[w] - t:
+        remaining -= window_end[w] - t
+        w += 1
+        if w >= window_stop:
+            return np.inf, window_stop, segments
+        t = window_start[w]
+        segments += 1
+    return t + remaining, w, segments
