@@ -1,0 +1,85 @@
+"""The shared review queue: a binary heap of (key, seq) entries with lazy re-prioritisation.
+
+First reviews carry the policy's key; follow-up stages (second review, adjudication) carry
+``-inf`` so started items finish first, in the order they were queued."""
+
+from __future__ import annotations
+
+import heapq
+
+import numpy as np
+
+FIRST_STAGE = 0
+
+
+class ReviewQueue:
+    """Entries are ``(key, seq, item, stage, version)``; an item's first-stage entry is live only
+    while its version is current and the item has not started review."""
+
+    def __init__(self, keys: np.ndarray) -> None:
+        n = keys.shape[0]
+        self._heap: list[tuple[float, int, int, int, int]] = []
+        self._seq = 0
+        self._version = np.zeros(n, dtype=np.int64)
+        self._queued = np.zeros(n, dtype=bool)
+        self.started = np.zeros(n, dtype=bool)
+        self.n_live = 0
+        for item in np.flatnonzero(np.isfinite(keys)):
+            self._push(float(keys[item]), int(item), FIRST_STAGE)
+            self._queued[item] = True
+            self.n_live += 1
+
+    def _push(self, key: float, item: int, stage: int) -> None:
+        heapq.heappush(self._heap, (key, self._seq, item, stage, int(self._version[item])))
+        self._seq += 1
+
+    def requeue(self, item: int, key: float) -> None:
+        """Give a not-yet-started item a new key (``inf`` removes it from the queue)."""
+        if self.started[item]:
+            return
+        self._version[item] += 1
+        if self._queued[item]:
+            self.n_live -= 1
+        self._queued[item] = np.isfinite(key)
+        if self._queued[item]:
+            self.n_live += 1
+            self._push(key, item, FIRST_STAGE)
+
+    def push_follow_up(self, item: int, stage: int) -> None:
+        self._push(-np.inf, item, stage)
+        self.n_live += 1
+
+    def _live(self, entry: tuple[float, int, int, int, int]) -> bool:
+        _, _, item, stage, version = entry
+        if stage != FIRST_STAGE:
+            return True
+        return version == self._version[item] and not self.started[item]
+
+    def pop_eligible(
+        self, done_by_expert: set[tuple[int, int]], expert: int
+    ) -> tuple[float, int, int, int, int] | None:
+        """Remove and return the first live entry ``expert`` has not reviewed, or None."""
+        skipped = []
+        found = None
+        while self._heap:
+            entry = heapq.heappop(self._heap)
+            if not self._live(entry):
+                continue
+            if (entry[2], expert) in done_by_expert:
+                skipped.append(entry)
+                continue
+            found = entry
+            break
+        for entry in skipped:
+            heapq.heappush(self._heap, entry)
+        return found
+
+    def take(self, entry: tuple[float, int, int, int, int]) -> None:
+        """Mark a popped entry as started."""
+        item = entry[2]
+        self.started[item] = True
+        self._queued[item] = False
+        self.n_live -= 1
+
+    def put_back(self, entry: tuple[float, int, int, int, int]) -> None:
+        heapq.heappush(self._heap, entry)

@@ -1,0 +1,117 @@
+"""The policy protocol: which items experts see, in what order, and which label each item keeps.
+
+A policy never sees the truth. It gets :class:`Evidence` (originals and whatever verifiers it
+asked for) and returns arrays; engines call it, never the other way round.
+
+Contract (checked for every registered policy by :mod:`sim.testing.policies`):
+
+* :meth:`Policy.triage` returns one float64 queue key per item; lower keys are reviewed first,
+  ``inf`` keeps an item out of the queue. Randomness comes only from the generator passed in.
+* :meth:`Policy.on_verdict` is told every completed expert verdict, in event order, and returns
+  ``(items, keys)`` to (re-)queue; items already reviewed or under review are ignored by the
+  engine. It must be deterministic given the calls it has seen.
+* :meth:`Policy.finalize` gives every item exactly one final label and one :class:`Decision`.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import ClassVar
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sim.config.schema import PolicyConfig
+from sim.model.agreement import AgreementRule
+from sim.model.verifiers import AuditResult, RecomputeResult
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+
+class Decision(IntEnum):
+    """How an item's final label was decided; int8 codes in result arrays."""
+
+    ORIGINAL = 0
+    RECOMPUTED = 1
+    EXPERT = 2
+    DROPPED = 3
+
+
+DECISION_NAMES: tuple[str, ...] = tuple(d.name.lower() for d in Decision)
+
+NOT_QUEUED = np.inf
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What a policy may look at, shape ``(n,)`` per array. No truth here, by construction."""
+
+    stratum: NDArray[np.int32]
+    group: NDArray[np.int32]
+    value_kind: NDArray[np.int8]
+    original: FloatArray
+    n_strata: int
+    rule: AgreementRule
+    audit: AuditResult | None = None
+    recompute: RecomputeResult | None = None
+
+    @property
+    def n_items(self) -> int:
+        return int(self.original.shape[0])
+
+
+@dataclass(frozen=True)
+class ExpertVerdicts:
+    """Expert labels ``(n,)`` (meaningful where ``reviewed``; NaN is an N/A verdict)."""
+
+    label: FloatArray
+    reviewed: NDArray[np.bool_]
+
+
+class Policy(ABC):
+    """Base of every policy; see the module docstring for the contract."""
+
+    name: ClassVar[str]
+    needs_audit: ClassVar[bool] = False
+    needs_recompute: ClassVar[bool] = False
+    needs_experts: ClassVar[bool] = True
+
+    def __init__(self, config: PolicyConfig) -> None:
+        self.config = config
+
+    @abstractmethod
+    def triage(self, evidence: Evidence, rng: np.random.Generator) -> FloatArray:
+        """Queue keys ``(n,)``: lower first, :data:`NOT_QUEUED` for items experts never see."""
+
+    def on_verdict(self, item: int, label: float) -> tuple[IntArray, FloatArray]:
+        """Learn from one verdict; return items to (re-)queue with their new keys."""
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+
+    @abstractmethod
+    def finalize(
+        self, evidence: Evidence, verdicts: ExpertVerdicts
+    ) -> tuple[FloatArray, NDArray[np.int8]]:
+        """Final label ``(n,)`` and :class:`Decision` code ``(n,)`` of every item."""
+
+
+def expert_else(
+    verdicts: ExpertVerdicts, label: FloatArray, decision: Decision
+) -> tuple[FloatArray, NDArray[np.int8]]:
+    """The expert's label where reviewed, else ``label`` decided by ``decision``."""
+    final = np.where(verdicts.reviewed, verdicts.label, label)
+    code = np.where(verdicts.reviewed, Decision.EXPERT, decision).astype(np.int8)
+    return final, code
+
+
+def order_keys(*keys: NDArray[np.generic], queued: NDArray[np.bool_]) -> FloatArray:
+    """Rank queued items by ``keys`` (primary first, ascending; ties by item index) into
+    distinct float keys 0, 1, 2, ...; unqueued items get :data:`NOT_QUEUED`."""
+    n = queued.shape[0]
+    order = np.lexsort((np.arange(n), *reversed(keys)))
+    order = order[queued[order]]
+    out = np.full(n, NOT_QUEUED)
+    out[order] = np.arange(order.shape[0], dtype=np.float64)
+    return out

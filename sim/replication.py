@@ -1,0 +1,98 @@
+"""One replication, end to end: world, verifiers, triage, expert review, final labels, metrics.
+
+Each component draws from its own child of the replication's SeedSequence, so two policies run
+with the same seed see the same benchmark, the same verifier runs and the same expert draws
+(common random numbers), and skipping a component shifts no other component's numbers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sim.engines.base import ReviewLog, ReviewProblem
+from sim.metrics import replication_metrics
+from sim.model.benchmark import Benchmark, generate_benchmark
+from sim.model.calendar import build_calendar
+from sim.model.experts import draw_reviews
+from sim.model.verifiers import AuditResult, RecomputeResult, run_audit, run_recompute
+from sim.policies.base import Evidence, ExpertVerdicts
+from sim.scenario import Scenario
+
+STREAMS = ("world", "audit", "recompute", "reviews", "calendar", "policy")
+
+
+@dataclass(frozen=True)
+class ReplicationResult:
+    """Everything one replication produced, as arrays."""
+
+    bench: Benchmark
+    audit: AuditResult | None
+    recompute: RecomputeResult | None
+    log: ReviewLog
+    final_label: NDArray[np.float64]
+    decision: NDArray[np.int8]
+    metrics: dict[str, float]
+
+
+def empty_log(n_items: int) -> ReviewLog:
+    """The log of a replication where no expert reviewed anything."""
+    f, i = np.zeros(0, dtype=np.float64), np.zeros(0, dtype=np.int64)
+    return ReviewLog(
+        item=i, expert=i, stage=np.zeros(0, dtype=np.int8), start_minute=f, finish_minute=f,
+        work_minutes=f, usd=f, label=f, n_segments=i,
+        expert_label=np.full(n_items, np.nan), reviewed=np.zeros(n_items, dtype=bool),
+    )
+
+
+def run_replication(sc: Scenario, seed: np.random.SeedSequence) -> ReplicationResult:
+    """Simulate one replication of ``sc`` from ``seed``."""
+    rng = {name: np.random.default_rng(s) for name, s in zip(STREAMS, seed.spawn(len(STREAMS)),
+                                                             strict=True)}
+    bench = generate_benchmark(sc.strata, sc.profile, sc.rule, rng["world"])
+    wrong = bench.original_wrong(sc.rule)
+    cls = sc.policy_class
+    audit = (
+        run_audit(bench, wrong, sc.strata.n_strata, sc.verifier.audit, rng["audit"])
+        if cls.needs_audit else None
+    )
+    recompute = (
+        run_recompute(bench, wrong, sc.strata, sc.profile, sc.verifier.recompute, sc.rule,
+                      rng["recompute"])
+        if cls.needs_recompute else None
+    )
+    llm_usd = (audit.usd if audit else 0.0) + (recompute.usd if recompute else 0.0)
+    llm_hours = (audit.llm_hours if audit else 0.0) + (recompute.llm_hours if recompute else 0.0)
+    evidence = Evidence(
+        stratum=bench.stratum, group=bench.group, value_kind=bench.value_kind,
+        original=bench.original, n_strata=sc.strata.n_strata, rule=sc.rule,
+        audit=audit, recompute=recompute,
+    )
+    policy = cls(sc.policy_config)
+    keys = policy.triage(evidence, rng["policy"])
+    if cls.needs_experts and np.isfinite(keys).any():
+        pool = sc.pool
+        calendar = build_calendar(
+            pool.hours_per_weekday, pool.day_start_hour, pool.absence_probability,
+            pool.start_date, list(pool.holidays), sc.budget.calendar_days, rng["calendar"],
+        )
+        draws = draw_reviews(bench, sc.strata, pool, sc.profile, sc.rule, rng["reviews"])
+        problem = ReviewProblem(
+            keys=keys, group=bench.group, value_kind=bench.value_kind, truth=bench.truth,
+            draws=draws, pool=pool, calendar=calendar,
+            budget_minutes=sc.budget.expert_hours * 60.0,
+            budget_usd=sc.budget.usd - llm_usd, rule=sc.rule,
+        )
+        log = sc.engine.review(problem, policy)
+    else:
+        log = empty_log(bench.n_items)
+    final, decision = policy.finalize(evidence, ExpertVerdicts(log.expert_label, log.reviewed))
+    metrics = replication_metrics(bench, final, decision, log, sc.rule, llm_usd, llm_hours)
+    return ReplicationResult(bench, audit, recompute, log, final, decision, metrics)
+
+
+def start_datetime(sc: Scenario) -> dt.datetime:
+    """Minute 0 of the event clock."""
+    return dt.datetime.combine(sc.pool.start_date, dt.time())
