@@ -142,12 +142,13 @@ def generate_benchmark(
     mode = np.where(wrong, mode, ErrorMode.NONE).astype(np.int8)
 
     # Draw every stream once, whatever the modes, so one mode's count never shifts another's.
-    fabricated = values_from_uniform(rng.random(n), kind, lo, hi, ncat)
+    u_fabricated = rng.random(n)
+    fabricated = values_from_uniform(u_fabricated, kind, lo, hi, ncat)
     sign_u, extra_u = rng.random(n), rng.random(n)
     stratum_sign, stratum_extra = rng.random(S), rng.random(S)
 
     extraction = independent_errors(
-        truth, kind, lo, hi, ncat, fabricated, sign_u, extra_u,
+        truth, kind, lo, hi, ncat, u_fabricated, sign_u, extra_u,
         profile.extraction_relative_scale, profile.ordinal_extra_steps_mean,
         profile.date_shift_days_mean, rule,
     )

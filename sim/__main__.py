@@ -1,0 +1,5 @@
+"""``python -m sim``: see :mod:`sim.cli.app`."""
+
+from sim.cli.app import entry
+
+entry()

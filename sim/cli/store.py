@@ -1,0 +1,11 @@
+"""Registers the dataclass schemas with Hydra's ConfigStore so every YAML is type-checked."""
+
+from __future__ import annotations
+
+from hydra.core.config_store import ConfigStore
+
+from sim.config.schema import RootConfig
+
+
+def register() -> None:
+    ConfigStore.instance().store(name="base_config", node=RootConfig)

@@ -1,0 +1,45 @@
+"""A run's output folder that appears only when complete: files go into a hidden temporary
+sibling, renamed into place by :meth:`RunDirectory.commit`; on any error it is removed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from pathlib import Path
+from types import TracebackType
+
+
+def new_run_name(scenario: str, policy: str, now: dt.datetime | None = None) -> str:
+    """``<date>_<time>_<scenario>_<policy>``."""
+    now = now or dt.datetime.now()
+    return f"{now:%Y-%m-%d_%H-%M-%S}_{scenario}_{policy}"
+
+
+class RunDirectory:
+    """Context manager: ``with RunDirectory(parent, name) as tmp: ...write into tmp...``."""
+
+    def __init__(self, parent: Path, name: str) -> None:
+        self.parent = parent
+        final = parent / name
+        suffix = 1
+        while final.exists():
+            final = parent / f"{name}-{suffix}"
+            suffix += 1
+        self.path = final
+        self.tmp = parent / f".{final.name}.partial-{os.getpid()}"
+
+    def __enter__(self) -> Path:
+        self.tmp.mkdir(parents=True)
+        return self.tmp
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc_type is None:
+            os.replace(self.tmp, self.path)
+        else:
+            shutil.rmtree(self.tmp, ignore_errors=True)

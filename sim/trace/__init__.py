@@ -1,0 +1,1 @@
+"""Real stewardship traces: parsing labels and deriving scenario shapes from them."""
