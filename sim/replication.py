@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 from sim.engines.base import ReviewLog, ReviewProblem
 from sim.metrics import replication_metrics
 from sim.model.benchmark import Benchmark, generate_benchmark
-from sim.model.calendar import build_calendar
+from sim.model.calendar import Calendar, build_calendar
 from sim.model.experts import draw_reviews
 from sim.model.verifiers import AuditResult, RecomputeResult, run_audit, run_recompute
 from sim.policies.base import Evidence, ExpertVerdicts
@@ -32,6 +32,8 @@ class ReplicationResult:
     audit: AuditResult | None
     recompute: RecomputeResult | None
     log: ReviewLog
+    calendar: Calendar | None
+    """The experts' availability windows (None when no expert was needed)."""
     final_label: NDArray[np.float64]
     decision: NDArray[np.int8]
     metrics: dict[str, float]
@@ -72,6 +74,7 @@ def run_replication(sc: Scenario, seed: np.random.SeedSequence) -> ReplicationRe
     )
     policy = cls(sc.policy_config)
     keys = policy.triage(evidence, rng["policy"])
+    calendar: Calendar | None = None
     if cls.needs_experts and np.isfinite(keys).any():
         pool = sc.pool
         calendar = build_calendar(
@@ -90,7 +93,7 @@ def run_replication(sc: Scenario, seed: np.random.SeedSequence) -> ReplicationRe
         log = empty_log(bench.n_items)
     final, decision = policy.finalize(evidence, ExpertVerdicts(log.expert_label, log.reviewed))
     metrics = replication_metrics(bench, final, decision, log, sc.rule, llm_usd, llm_hours)
-    return ReplicationResult(bench, audit, recompute, log, final, decision, metrics)
+    return ReplicationResult(bench, audit, recompute, log, calendar, final, decision, metrics)
 
 
 def start_datetime(sc: Scenario) -> dt.datetime:

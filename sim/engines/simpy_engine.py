@@ -12,6 +12,7 @@ from collections.abc import Generator
 from typing import Any
 
 import simpy
+from simpy.events import EventPriority
 
 from sim.engines.base import ReviewLog, ReviewProblem
 from sim.engines.desk import Job, ReviewDesk
@@ -19,7 +20,7 @@ from sim.policies.base import Policy
 
 # SimPy orders events at one instant by (priority, insertion); NORMAL is 1. A larger number runs
 # after every NORMAL event at that instant, including ones scheduled later.
-_AFTER_NORMAL = 2
+_AFTER_NORMAL = EventPriority(2)
 
 
 class _Dispatch(simpy.Event):
@@ -62,11 +63,11 @@ class _Coordinator:
         self.finished_jobs.append(job)
         self._request_dispatch()
 
-    def _dispatch(self, _: simpy.Event) -> None:
+    def _dispatch(self, event: simpy.Event) -> None:
         self.pending = False
         now = self.env.now
-        for job in sorted(self.finished_jobs, key=lambda j: j.expert):
-            self.desk.record(job)
+        for done in sorted(self.finished_jobs, key=lambda j: j.expert):
+            self.desk.record(done)
         self.finished_jobs.clear()
         for expert in sorted(self.free):
             window, ev = self.free[expert]

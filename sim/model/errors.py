@@ -67,8 +67,9 @@ def shifted_values(
 
     ``extra`` is in the kind's own unit: relative for decimals and large integers, whole steps
     for ordinal integers and days for dates; for categories it picks another code in [0, n).
-    ``sign_u < 0.5`` shifts up. The other direction is taken when the first leaves the
-    stratum's range and the second does not."""
+    ``sign_u < 0.5`` shifts up. Integer scores stay in the stratum's range where they can: the
+    other direction is taken when the first leaves the range and the second does not; when both
+    leave it, the nearest bound that still disagrees. Decimals and dates shift freely."""
     ref = np.asarray(reference, dtype=np.float64)
     k = np.asarray(kind, dtype=np.int8)
     lo = np.asarray(value_min, dtype=np.float64)
@@ -90,7 +91,15 @@ def shifted_values(
     second = np.where(want_up, down, up)
     first_in = (first >= lo) & (first <= hi)
     second_in = (second >= lo) & (second <= hi)
-    out = np.where(~first_in & second_in, second, first)
+    # Both directions leave the range: clamp to a bound if that still disagrees.
+    clamp_first, clamp_second = np.clip(first, lo, hi), np.clip(second, lo, hi)
+    clamped = np.where(
+        np.abs(clamp_first - ref) >= gap,
+        clamp_first,
+        np.where(np.abs(clamp_second - ref) >= gap, clamp_second, first),
+    )
+    in_range = np.where(first_in, first, np.where(second_in, second, clamped))
+    out = np.where(k == ValueKind.INTEGER, in_range, first)
     if k.dtype == np.int8 and np.any(k == ValueKind.CATEGORICAL):
         n = np.maximum(np.asarray(n_categories, dtype=np.float64), 2.0)
         step = 1.0 + np.floor(np.clip(extra, 0.0, 1.0 - 1e-12) * (n - 1.0))

@@ -1,0 +1,1 @@
+"""Contract suites that every policy (and, later, verifier) implementation must pass."""

@@ -1,0 +1,51 @@
+"""Shared fixtures: small configs built from the dataclasses, and the real composed config."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sim.config.schema import (
+    BudgetConfig,
+    ExpertConfig,
+    ExpertPoolConfig,
+    PolicyConfig,
+    RootConfig,
+    ScenarioConfig,
+    StratumConfig,
+)
+
+REPO = Path(__file__).resolve().parents[1]
+TRACE = REPO.parent / "shared" / "data" / "medcalc_v1" / "trace.csv"
+
+
+def small_config(policy: str = "phased", **budget: float) -> RootConfig:
+    """A 100-item, 3-expert scenario that runs in milliseconds."""
+    strata = [
+        StratumConfig(name=f"s{i}", size=10, group=("lab", "risk", "date")[i % 3],
+                      value_kind=("decimal", "integer", "date")[i % 3],
+                      value_min=(5.0, 0.0, 738000.0)[i % 3], value_max=(200.0, 10.0, 738500.0)[i % 3])
+        for i in range(10)
+    ]
+    pool = [
+        ExpertConfig(name="A", specialties=["lab"], hours_per_weekday=[2, 0, 2, 0, 0, 0, 0]),
+        ExpertConfig(name="B", specialties=["risk"], hours_per_weekday=[0, 1.5, 0, 1.5, 0, 0, 0]),
+        ExpertConfig(name="C", specialties=["date"], hours_per_weekday=[0, 0, 0, 0, 0, 3, 0],
+                     day_start_hour=9.0),
+    ]
+    return RootConfig(
+        scenario=ScenarioConfig(name="small", strata=strata),
+        experts=ExpertPoolConfig(pool=pool),
+        policy=PolicyConfig(name=policy),
+        budget=BudgetConfig(**budget) if budget else BudgetConfig(expert_hours=10.0),
+        replications=5,
+        progress=False,
+    )
+
+
+@pytest.fixture
+def trace_path() -> Path:
+    if not TRACE.exists():
+        pytest.fail(f"the shared MedCalc trace is missing: {TRACE}")
+    return TRACE
