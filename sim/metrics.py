@@ -10,7 +10,7 @@ from numpy.typing import NDArray
 from sim.engines.base import ReviewLog
 from sim.model.agreement import AgreementRule, agrees
 from sim.model.benchmark import Benchmark
-from sim.model.calendar import MINUTES_PER_DAY
+from sim.model.calendar import SECONDS_PER_DAY
 from sim.policies.base import Decision
 
 Z95 = 1.959963984540054
@@ -76,7 +76,7 @@ def replication_metrics(
     dropped = ~kept
     reviewed = log.reviewed
     contradicted = reviewed & ~agrees(log.expert_label, bench.original, kind, rule)
-    expert_hours = float(log.work_minutes.sum()) / 60.0
+    expert_hours = float(log.work_seconds.sum()) / 3600.0
     expert_usd = float(log.usd.sum())
     n_reviewed = int(reviewed.sum())
     low, high = wilson_interval(int(contradicted.sum()), n_reviewed)
@@ -106,7 +106,7 @@ def replication_metrics(
         "llm_usd": llm_usd,
         "llm_hours": llm_hours,
         "total_usd": expert_usd + llm_usd,
-        "calendar_days": float(log.finish_minute.max()) / MINUTES_PER_DAY if log.n_reviews else 0.0,
+        "calendar_days": float(log.finish_second.max()) / SECONDS_PER_DAY if log.n_reviews else 0.0,
         "errors_found": float((contradicted & wrong).sum()),
         "errors_found_per_expert_hour": per_hour(int((contradicted & wrong).sum())),
         "errors_fixed_per_expert_hour": per_hour(
@@ -129,8 +129,15 @@ def summarize(columns: dict[str, NDArray[np.float64]]) -> dict[str, dict[str, fl
         v = values[~np.isnan(values)]
         n = int(v.shape[0])
         if n == 0:
-            out[name] = {"n": 0, "mean": math.nan, "sd": math.nan, "mean_ci_low": math.nan,
-                         "mean_ci_high": math.nan, "p2_5": math.nan, "p97_5": math.nan}
+            out[name] = {
+                "n": 0,
+                "mean": math.nan,
+                "sd": math.nan,
+                "mean_ci_low": math.nan,
+                "mean_ci_high": math.nan,
+                "p2_5": math.nan,
+                "p97_5": math.nan,
+            }
             continue
         mean = float(v.mean())
         sd = float(v.std(ddof=1)) if n > 1 else 0.0

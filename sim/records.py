@@ -36,8 +36,7 @@ def item_columns(replication: int, res: ReplicationResult, rule: AgreementRule) 
         "expert_label": res.log.expert_label,
         "final_label": res.final_label,
         "decision": res.decision,
-        "final_correct": (res.decision != 3)
-        & agrees(res.final_label, b.truth, b.value_kind, rule),
+        "final_correct": (res.decision != 3) & agrees(res.final_label, b.truth, b.value_kind, rule),
     }
 
 
@@ -53,9 +52,9 @@ def event_columns(replication: int, res: ReplicationResult, rule: AgreementRule)
         "stratum": b.stratum[item],
         "expert": log.expert.astype(np.int16),
         "stage": log.stage,
-        "start_minute": log.start_minute,
-        "finish_minute": log.finish_minute,
-        "work_minutes": log.work_minutes,
+        "start_minute": log.start_second / 60.0,
+        "finish_minute": log.finish_second / 60.0,
+        "work_minutes": log.work_seconds / 60.0,
         "n_segments": log.n_segments.astype(np.int16),
         "usd": log.usd,
         "label": log.label,

@@ -43,34 +43,52 @@ def empty_log(n_items: int) -> ReviewLog:
     """The log of a replication where no expert reviewed anything."""
     f, i = np.zeros(0, dtype=np.float64), np.zeros(0, dtype=np.int64)
     return ReviewLog(
-        item=i, expert=i, stage=np.zeros(0, dtype=np.int8), start_minute=f, finish_minute=f,
-        work_minutes=f, usd=f, label=f, n_segments=i,
-        expert_label=np.full(n_items, np.nan), reviewed=np.zeros(n_items, dtype=bool),
+        item=i,
+        expert=i,
+        stage=np.zeros(0, dtype=np.int8),
+        start_second=f,
+        finish_second=f,
+        work_seconds=f,
+        usd=f,
+        label=f,
+        n_segments=i,
+        expert_label=np.full(n_items, np.nan),
+        reviewed=np.zeros(n_items, dtype=bool),
     )
 
 
 def run_replication(sc: Scenario, seed: np.random.SeedSequence) -> ReplicationResult:
     """Simulate one replication of ``sc`` from ``seed``."""
-    rng = {name: np.random.default_rng(s) for name, s in zip(STREAMS, seed.spawn(len(STREAMS)),
-                                                             strict=True)}
+    rng = {
+        name: np.random.default_rng(s)
+        for name, s in zip(STREAMS, seed.spawn(len(STREAMS)), strict=True)
+    }
     bench = generate_benchmark(sc.strata, sc.profile, sc.rule, rng["world"])
     wrong = bench.original_wrong(sc.rule)
     cls = sc.policy_class
     audit = (
         run_audit(bench, wrong, sc.strata.n_strata, sc.verifier.audit, rng["audit"])
-        if cls.needs_audit else None
+        if cls.needs_audit
+        else None
     )
     recompute = (
-        run_recompute(bench, wrong, sc.strata, sc.profile, sc.verifier.recompute, sc.rule,
-                      rng["recompute"])
-        if cls.needs_recompute else None
+        run_recompute(
+            bench, wrong, sc.strata, sc.profile, sc.verifier.recompute, sc.rule, rng["recompute"]
+        )
+        if cls.needs_recompute
+        else None
     )
     llm_usd = (audit.usd if audit else 0.0) + (recompute.usd if recompute else 0.0)
     llm_hours = (audit.llm_hours if audit else 0.0) + (recompute.llm_hours if recompute else 0.0)
     evidence = Evidence(
-        stratum=bench.stratum, group=bench.group, value_kind=bench.value_kind,
-        original=bench.original, n_strata=sc.strata.n_strata, rule=sc.rule,
-        audit=audit, recompute=recompute,
+        stratum=bench.stratum,
+        group=bench.group,
+        value_kind=bench.value_kind,
+        original=bench.original,
+        n_strata=sc.strata.n_strata,
+        rule=sc.rule,
+        audit=audit,
+        recompute=recompute,
     )
     policy = cls(sc.policy_config)
     keys = policy.triage(evidence, rng["policy"])
@@ -78,15 +96,26 @@ def run_replication(sc: Scenario, seed: np.random.SeedSequence) -> ReplicationRe
     if cls.needs_experts and np.isfinite(keys).any():
         pool = sc.pool
         calendar = build_calendar(
-            pool.hours_per_weekday, pool.day_start_hour, pool.absence_probability,
-            pool.start_date, list(pool.holidays), sc.budget.calendar_days, rng["calendar"],
+            pool.hours_per_weekday,
+            pool.day_start_hour,
+            pool.absence_probability,
+            pool.start_date,
+            list(pool.holidays),
+            sc.budget.calendar_days,
+            rng["calendar"],
         )
         draws = draw_reviews(bench, sc.strata, pool, sc.profile, sc.rule, rng["reviews"])
         problem = ReviewProblem(
-            keys=keys, group=bench.group, value_kind=bench.value_kind, truth=bench.truth,
-            draws=draws, pool=pool, calendar=calendar,
-            budget_minutes=sc.budget.expert_hours * 60.0,
-            budget_usd=sc.budget.usd - llm_usd, rule=sc.rule,
+            keys=keys,
+            group=bench.group,
+            value_kind=bench.value_kind,
+            truth=bench.truth,
+            draws=draws,
+            pool=pool,
+            calendar=calendar,
+            budget_seconds=sc.budget.expert_hours * 3600.0,
+            budget_usd=sc.budget.usd - llm_usd,
+            rule=sc.rule,
         )
         log = sc.engine.review(problem, policy)
     else:

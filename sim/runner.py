@@ -49,8 +49,12 @@ def run_scenario(
     items: list[Columns] = []
     events: list[Columns] = []
     bar = tqdm(
-        total=replications, desc=f"{sc.name} · {sc.policy_class.name}", unit="rep",
-        disable=not progress, file=sys.stderr, leave=False,
+        total=replications,
+        desc=f"{sc.name} · {sc.policy_class.name}",
+        unit="rep",
+        disable=not progress,
+        file=sys.stderr,
+        leave=False,
     )
     with bar:
         for r, ss in enumerate(replication_seeds(seed, replications)):

@@ -23,16 +23,25 @@ TRACE = REPO.parent / "shared" / "data" / "medcalc_v1" / "trace.csv"
 def small_config(policy: str = "phased", **budget: float) -> RootConfig:
     """A 100-item, 3-expert scenario that runs in milliseconds."""
     strata = [
-        StratumConfig(name=f"s{i}", size=10, group=("lab", "risk", "date")[i % 3],
-                      value_kind=("decimal", "integer", "date")[i % 3],
-                      value_min=(5.0, 0.0, 738000.0)[i % 3], value_max=(200.0, 10.0, 738500.0)[i % 3])
+        StratumConfig(
+            name=f"s{i}",
+            size=10,
+            group=("lab", "risk", "date")[i % 3],
+            value_kind=("decimal", "integer", "date")[i % 3],
+            value_min=(5.0, 0.0, 738000.0)[i % 3],
+            value_max=(200.0, 10.0, 738500.0)[i % 3],
+        )
         for i in range(10)
     ]
     pool = [
         ExpertConfig(name="A", specialties=["lab"], hours_per_weekday=[2, 0, 2, 0, 0, 0, 0]),
         ExpertConfig(name="B", specialties=["risk"], hours_per_weekday=[0, 1.5, 0, 1.5, 0, 0, 0]),
-        ExpertConfig(name="C", specialties=["date"], hours_per_weekday=[0, 0, 0, 0, 0, 3, 0],
-                     day_start_hour=9.0),
+        ExpertConfig(
+            name="C",
+            specialties=["date"],
+            hours_per_weekday=[0, 0, 0, 0, 0, 3, 0],
+            day_start_hour=9.0,
+        ),
     ]
     return RootConfig(
         scenario=ScenarioConfig(name="small", strata=strata),

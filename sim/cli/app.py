@@ -39,7 +39,9 @@ def run(
     """Validate, simulate and (if ``output.write``) write the run folder; returns the folder."""
     sc = build_scenario(root)
     result = run_scenario(
-        sc, root.replications, root.seed,
+        sc,
+        root.replications,
+        root.seed,
         item_replications=root.output.item_replications if root.output.write else 0,
         progress=root.progress,
     )
@@ -70,8 +72,10 @@ def main(cfg: DictConfig) -> None:
     except ConfigError as err:
         print(f"error: {err}", file=sys.stderr)
         sys.exit(2)
-    title = (f"{sc.name} · policy={sc.policy_class.name} · engine={sc.engine.name} · "
-             f"{root.replications} replications · seed {root.seed}")
+    title = (
+        f"{sc.name} · policy={sc.policy_class.name} · engine={sc.engine.name} · "
+        f"{root.replications} replications · seed {root.seed}"
+    )
     print(format_summary(summary["metrics"], title))
     if folder is not None:
         print(f"results: {folder}")

@@ -33,8 +33,10 @@ def composition_error(conf_dir: Path, overrides: list[str]) -> str | None:
         for group in GROUPS:
             value = _value_of(group, overrides)
             if value != "?" and value not in group_options(conf_dir, group):
-                return (f"{group}={value!r}: expected one of "
-                        f"{', '.join(group_options(conf_dir, group))}")
+                return (
+                    f"{group}={value!r}: expected one of "
+                    f"{', '.join(group_options(conf_dir, group))}"
+                )
         return str(err).splitlines()[0]
     except ConfigCompositionException as err:
         cause = err.__cause__

@@ -125,15 +125,27 @@ def validate(cfg: RootConfig, *, policies: Mapping[str, PolicyTraits], engines: 
     for w in weights:
         _at_least(f"scenario.error_profile.{w}", getattr(ep, w), 0.0)
     if sum(getattr(ep, w) for w in weights) <= 0:
-        raise ConfigError("scenario.error_profile.extraction_weight", ep.extraction_weight,
-                          "error-mode weights that sum to more than 0")
-    for w in ("extraction_relative_scale", "logic_relative_scale", "ordinal_extra_steps_mean",
-              "date_shift_days_mean"):
+        raise ConfigError(
+            "scenario.error_profile.extraction_weight",
+            ep.extraction_weight,
+            "error-mode weights that sum to more than 0",
+        )
+    for w in (
+        "extraction_relative_scale",
+        "logic_relative_scale",
+        "ordinal_extra_steps_mean",
+        "date_shift_days_mean",
+    ):
         _at_least(f"scenario.error_profile.{w}", getattr(ep, w), 0.0)
 
     ag = sc.agreement
-    for w in ("ordinal_tolerance", "ordinal_max_abs", "relative_tolerance", "zero_tolerance",
-              "date_tolerance_days"):
+    for w in (
+        "ordinal_tolerance",
+        "ordinal_max_abs",
+        "relative_tolerance",
+        "zero_tolerance",
+        "date_tolerance_days",
+    ):
         _at_least(f"scenario.agreement.{w}", getattr(ag, w), 0.0)
 
     au = cfg.verifier.audit
@@ -175,12 +187,13 @@ def validate(cfg: RootConfig, *, policies: Mapping[str, PolicyTraits], engines: 
         if e.name in names:
             raise ConfigError(f"experts.pool[{i}].name", e.name, "a name not used before")
         names.add(e.name)
-        for j, g in enumerate(e.specialties):
-            if g not in groups:
-                raise ConfigError(
-                    f"experts.pool[{i}].specialties[{j}]", g,
-                    f"a group of the scenario: {', '.join(sorted(groups))}",
-                )
+    named = {g for e in ex.pool for g in e.specialties}
+    if named and not named & groups:
+        raise ConfigError(
+            "experts.pool[*].specialties",
+            sorted(named),
+            f"at least one group of the scenario: {', '.join(sorted(groups))}",
+        )
 
     if cfg.policy.name not in policies:
         raise ConfigError("policy.name", cfg.policy.name, f"one of {', '.join(sorted(policies))}")
@@ -199,22 +212,30 @@ def validate(cfg: RootConfig, *, policies: Mapping[str, PolicyTraits], engines: 
     if not isinstance(cfg.seed, int) or cfg.seed < 0:
         raise ConfigError("seed", cfg.seed, "an integer >= 0")
     if not isinstance(cfg.output.item_replications, int) or cfg.output.item_replications < 0:
-        raise ConfigError("output.item_replications", cfg.output.item_replications,
-                          "an integer >= 0")
+        raise ConfigError(
+            "output.item_replications", cfg.output.item_replications, "an integer >= 0"
+        )
 
     traits = policies[cfg.policy.name]
     if traits.needs_experts:
         if not ex.pool:
-            raise ConfigError("experts.pool", [], f"at least one expert (policy "
-                              f"{cfg.policy.name!r} sends items to experts)")
+            raise ConfigError(
+                "experts.pool",
+                [],
+                f"at least one expert (policy {cfg.policy.name!r} sends items to experts)",
+            )
         if all(sum(e.hours_per_weekday) == 0 for e in ex.pool):
             raise ConfigError(
-                "experts.pool[*].hours_per_weekday", [0.0] * 7,
+                "experts.pool[*].hours_per_weekday",
+                [0.0] * 7,
                 f"some working hours: policy {cfg.policy.name!r} sends items to experts",
             )
         if ex.double_review and len(ex.pool) < 3:
-            raise ConfigError("experts.double_review", True,
-                              f"a pool of >= 3 experts to adjudicate (it has {len(ex.pool)})")
+            raise ConfigError(
+                "experts.double_review",
+                True,
+                f"a pool of >= 3 experts to adjudicate (it has {len(ex.pool)})",
+            )
     n_items = sum(s.size for s in sc.strata)
     llm_usd = 0.0
     if traits.needs_audit:
@@ -222,6 +243,9 @@ def validate(cfg: RootConfig, *, policies: Mapping[str, PolicyTraits], engines: 
     if traits.needs_recompute:
         llm_usd += n_items * rc.runs_per_item * rc.usd_per_run
     if llm_usd > b.usd:
-        raise ConfigError("budget.usd", b.usd,
-                          f">= {llm_usd:.2f}, the LLM verifier cost policy "
-                          f"{cfg.policy.name!r} spends before any expert review")
+        raise ConfigError(
+            "budget.usd",
+            b.usd,
+            f">= {llm_usd:.2f}, the LLM verifier cost policy "
+            f"{cfg.policy.name!r} spends before any expert review",
+        )

@@ -1,10 +1,10 @@
 """What every engine takes and returns: a review problem in arrays, a review log in arrays.
 
 Event semantics (identical in every engine; docs/ARCHITECTURE.md has the full statement):
-time is in minutes from ``start_date`` 00:00. At each instant where a window opens or a review
+time is in whole seconds from ``start_date`` 00:00. At each instant where a window opens or a review
 finishes there is one *dispatch*: finished reviews are recorded in expert order, then every free
 expert (inside a window, not reviewing, not retired) in expert order takes the queue's first
-entry it may review. A review starts only if it fits every budget (expert minutes, dollars, and
+entry it may review. A review starts only if it fits every budget (expert time, dollars, and
 finishing inside the expert's windows before the horizon); if it does not, the entry goes back
 and that expert retires. The run ends when the queue is empty and no review is running.
 """
@@ -36,7 +36,7 @@ class ReviewProblem:
     draws: ReviewDraws
     pool: ExpertPool
     calendar: Calendar
-    budget_minutes: float
+    budget_seconds: float
     budget_usd: float
     rule: AgreementRule
 
@@ -44,12 +44,12 @@ class ReviewProblem:
     def n_items(self) -> int:
         return int(self.keys.shape[0])
 
-    def review_minutes(self, item: int, stage: int, expert: int) -> float:
-        """Working minutes expert ``expert`` needs for ``item`` at ``stage`` (0, 1, 2)."""
-        base = float(self.draws.base_minutes[item, stage])
-        if self.pool.specialty[expert, self.group[item]]:
-            return base
-        return base * self.pool.outside_specialty_slowdown
+    def review_seconds(self, item: int, stage: int, expert: int) -> float:
+        """Whole working seconds (at least 1) ``expert`` needs for ``item`` at ``stage``."""
+        minutes = float(self.draws.base_minutes[item, stage])
+        if not self.pool.specialty[expert, self.group[item]]:
+            minutes *= self.pool.outside_specialty_slowdown
+        return max(1.0, float(np.rint(minutes * 60.0)))
 
     def verdict(self, item: int, stage: int, expert: int) -> float:
         """The label ``expert`` gives ``item`` at ``stage``."""
@@ -65,9 +65,9 @@ class ReviewLog:
     item: NDArray[np.int64]
     expert: NDArray[np.int64]
     stage: NDArray[np.int8]
-    start_minute: FloatArray
-    finish_minute: FloatArray
-    work_minutes: FloatArray
+    start_second: FloatArray
+    finish_second: FloatArray
+    work_seconds: FloatArray
     usd: FloatArray
     label: FloatArray
     n_segments: NDArray[np.int64]

@@ -42,7 +42,7 @@ class ReviewDesk:
         self.expert_label = np.full(n, np.nan)
         self.reviewed = np.zeros(n, dtype=bool)
         self.done_by: set[tuple[int, int]] = set()
-        self.spent_minutes = 0.0
+        self.spent_seconds = 0.0
         self.spent_usd = 0.0
         self.running = 0
         self.retired = np.zeros(problem.pool.n_experts, dtype=bool)
@@ -58,8 +58,9 @@ class ReviewDesk:
             self.first_label[item] = job.label
         elif stage == 1:
             self.second_label[item] = job.label
-            final = agrees_scalar(job.label, self.first_label[item],
-                                  int(self.p.value_kind[item]), self.p.rule)
+            final = agrees_scalar(
+                job.label, self.first_label[item], int(self.p.value_kind[item]), self.p.rule
+            )
         else:
             final = True
         if not final:
@@ -79,15 +80,15 @@ class ReviewDesk:
         if entry is None:
             return None
         item, stage = entry[2], entry[3]
-        minutes = self.p.review_minutes(item, stage, expert)
-        usd = minutes / 60.0 * float(self.p.pool.usd_per_hour[expert])
+        seconds = self.p.review_seconds(item, stage, expert)
+        usd = seconds / 3600.0 * float(self.p.pool.usd_per_hour[expert])
         _, stop = self.p.calendar.windows_of(expert)
         finish, w_end, segments = finish_of_work(
-            self.p.calendar.window_start, self.p.calendar.window_end, window, stop, now, minutes
+            self.p.calendar.window_start, self.p.calendar.window_end, window, stop, now, seconds
         )
         fits = (
             np.isfinite(finish)
-            and self.spent_minutes + minutes <= self.p.budget_minutes
+            and self.spent_seconds + seconds <= self.p.budget_seconds
             and self.spent_usd + usd <= self.p.budget_usd
         )
         if not fits:
@@ -96,11 +97,11 @@ class ReviewDesk:
             return None
         self.queue.take(entry)
         self.done_by.add((item, expert))
-        self.spent_minutes += minutes
+        self.spent_seconds += seconds
         self.spent_usd += usd
         self.running += 1
         label = self.p.verdict(item, stage, expert)
-        self._rows.append((item, expert, stage + 1, now, finish, minutes, usd, label, segments))
+        self._rows.append((item, expert, stage + 1, now, finish, seconds, usd, label, segments))
         return Job(item, stage, expert, now, finish, w_end, label)
 
     def check_finished(self) -> bool:
@@ -118,9 +119,9 @@ class ReviewDesk:
             item=np.array(col[0], dtype=np.int64),
             expert=np.array(col[1], dtype=np.int64),
             stage=np.array(col[2], dtype=np.int8),
-            start_minute=np.array(col[3], dtype=np.float64),
-            finish_minute=np.array(col[4], dtype=np.float64),
-            work_minutes=np.array(col[5], dtype=np.float64),
+            start_second=np.array(col[3], dtype=np.float64),
+            finish_second=np.array(col[4], dtype=np.float64),
+            work_seconds=np.array(col[5], dtype=np.float64),
             usd=np.array(col[6], dtype=np.float64),
             label=np.array(col[7], dtype=np.float64),
             n_segments=np.array(col[8], dtype=np.int64),

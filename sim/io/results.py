@@ -45,8 +45,10 @@ def write_run(
     """``replications.parquet``, ``items.parquet``, ``events.parquet``, ``summary.json``,
     ``config.yaml`` into ``folder``."""
     R = len(next(iter(result.metrics.values())))
-    reps = {"replication": np.arange(R, dtype=np.int32),
-            "policy": np.array([sc.policy_class.name] * R, dtype=object)}
+    reps = {
+        "replication": np.arange(R, dtype=np.int32),
+        "policy": np.array([sc.policy_class.name] * R, dtype=object),
+    }
     reps.update(result.metrics)
     write_table(to_table([reps], replication_schema(METRICS)), folder / "replications.parquet")
     dictionaries = {

@@ -22,14 +22,18 @@ _LABEL = pa.float64()
 
 
 def _meta(table: str) -> dict[bytes, bytes]:
-    return {b"stewardsim.schema_version": SCHEMA_VERSION.encode(),
-            b"stewardsim.table": table.encode()}
+    return {
+        b"stewardsim.schema_version": SCHEMA_VERSION.encode(),
+        b"stewardsim.table": table.encode(),
+    }
 
 
 def replication_schema(metric_names: Sequence[str]) -> pa.Schema:
     """One row per replication: its index, the policy, and every metric as float64."""
-    fields = [pa.field("replication", pa.int32(), nullable=False),
-              pa.field("policy", pa.string(), nullable=False)]
+    fields = [
+        pa.field("replication", pa.int32(), nullable=False),
+        pa.field("policy", pa.string(), nullable=False),
+    ]
     fields += [pa.field(name, pa.float64()) for name in metric_names]
     return pa.schema(fields, metadata=_meta("replications"))
 
@@ -76,12 +80,15 @@ EVENT_SCHEMA = pa.schema(
     metadata=_meta("events"),
 )
 
-NULL_IS_NA = frozenset({"truth", "original", "recomputed", "expert_label", "final_label",
-                        "label"})
+NULL_IS_NA = frozenset({"truth", "original", "recomputed", "expert_label", "final_label", "label"})
 
 
-def _column(name: str, values: NDArray[np.generic], typ: pa.DataType,
-            dictionaries: Mapping[str, Sequence[str]]) -> pa.Array:
+def _column(
+    name: str,
+    values: NDArray[np.generic],
+    typ: pa.DataType,
+    dictionaries: Mapping[str, Sequence[str]],
+) -> pa.Array:
     if pa.types.is_dictionary(typ):
         indices = pa.array(values, type=typ.index_type)
         return pa.DictionaryArray.from_arrays(indices, pa.array(list(dictionaries[name])))
@@ -91,8 +98,11 @@ def _column(name: str, values: NDArray[np.generic], typ: pa.DataType,
     return pa.array(values, type=typ)
 
 
-def to_table(chunks: Sequence[Mapping[str, NDArray[np.generic]]], schema: pa.Schema,
-             dictionaries: Mapping[str, Sequence[str]] | None = None) -> pa.Table:
+def to_table(
+    chunks: Sequence[Mapping[str, NDArray[np.generic]]],
+    schema: pa.Schema,
+    dictionaries: Mapping[str, Sequence[str]] | None = None,
+) -> pa.Table:
     """Concatenate column chunks into one table of ``schema`` (codes mapped via
     ``dictionaries`` for dictionary columns)."""
     dictionaries = dictionaries or {}

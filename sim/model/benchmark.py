@@ -128,8 +128,9 @@ def generate_benchmark(
 
     w_total = profile.extraction_weight + profile.logic_weight + profile.underspecified_weight
     default_share = profile.underspecified_weight / w_total
-    share = np.where(np.isnan(strata.underspecified_share), default_share,
-                     strata.underspecified_share)[stratum]
+    share = np.where(
+        np.isnan(strata.underspecified_share), default_share, strata.underspecified_share
+    )[stratum]
     numeric_w = profile.extraction_weight + profile.logic_weight
     extraction_ratio = profile.extraction_weight / numeric_w if numeric_w > 0 else 1.0
     u_mode = rng.random(n)
@@ -148,13 +149,27 @@ def generate_benchmark(
     stratum_sign, stratum_extra = rng.random(S), rng.random(S)
 
     extraction = independent_errors(
-        truth, kind, lo, hi, ncat, u_fabricated, sign_u, extra_u,
-        profile.extraction_relative_scale, profile.ordinal_extra_steps_mean,
-        profile.date_shift_days_mean, rule,
+        truth,
+        kind,
+        lo,
+        hi,
+        ncat,
+        u_fabricated,
+        sign_u,
+        extra_u,
+        profile.extraction_relative_scale,
+        profile.ordinal_extra_steps_mean,
+        profile.date_shift_days_mean,
+        rule,
     )
     logic_extra = extra_magnitude(
-        stratum_extra[stratum], kind, truth, profile.logic_relative_scale,
-        profile.ordinal_extra_steps_mean, profile.date_shift_days_mean, rule,
+        stratum_extra[stratum],
+        kind,
+        truth,
+        profile.logic_relative_scale,
+        profile.ordinal_extra_steps_mean,
+        profile.date_shift_days_mean,
+        rule,
     )
     logic = shifted_values(truth, kind, lo, hi, ncat, stratum_sign[stratum], logic_extra, rule)
 

@@ -1,6 +1,8 @@
-"""Expert calendars as availability windows (minutes from the start), and how work fits in them.
+"""Expert calendars as availability windows, and how work fits in them.
 
-A window is ``[start, end)`` in minutes since ``start_date`` 00:00. Windows of expert ``e`` are
+The event clock counts whole seconds since ``start_date`` 00:00, held in float64: integers are
+exact there, so ``now + (finish - now) == finish`` in every engine and no two engines can drift
+apart by rounding. A window is ``[start, end)`` in seconds. Windows of expert ``e`` are
 ``window_start[offsets[e]:offsets[e+1]]``, sorted and non-overlapping (one per working day)."""
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from numpy.typing import NDArray
 
 FloatArray = NDArray[np.float64]
 
-MINUTES_PER_DAY = 1440.0
+SECONDS_PER_DAY = 86400.0
 
 
 @dataclass(frozen=True)
@@ -23,13 +25,13 @@ class Calendar:
     window_start: FloatArray
     window_end: FloatArray
     offsets: NDArray[np.int64]
-    horizon_minutes: float
+    horizon_seconds: float
 
     def windows_of(self, expert: int) -> tuple[int, int]:
         """The half-open index range of ``expert``'s windows."""
         return int(self.offsets[expert]), int(self.offsets[expert + 1])
 
-    def working_minutes(self, expert: int) -> float:
+    def working_seconds(self, expert: int) -> float:
         lo, hi = self.windows_of(expert)
         return float((self.window_end[lo:hi] - self.window_start[lo:hi]).sum())
 
@@ -59,15 +61,15 @@ def build_calendar(
     for e in range(E):
         hours = hours_per_weekday[e, weekday]
         works = (hours > 0.0) & ~is_holiday & ~absent[e]
-        s = day[works] * MINUTES_PER_DAY + day_start_hour[e] * 60.0
+        s = day[works] * SECONDS_PER_DAY + np.rint(day_start_hour[e] * 3600.0)
         starts.append(s.astype(np.float64))
-        ends.append((s + hours[works] * 60.0).astype(np.float64))
+        ends.append((s + np.rint(hours[works] * 3600.0)).astype(np.float64))
         offsets[e + 1] = offsets[e] + int(works.sum())
     return Calendar(
         window_start=np.concatenate(starts) if starts else np.zeros(0),
         window_end=np.concatenate(ends) if ends else np.zeros(0),
         offsets=offsets,
-        horizon_minutes=horizon_days * MINUTES_PER_DAY,
+        horizon_seconds=horizon_days * SECONDS_PER_DAY,
     )
 
 
@@ -77,15 +79,15 @@ def finish_of_work(
     window: int,
     window_stop: int,
     now: float,
-    work_minutes: float,
+    work_seconds: float,
 ) -> tuple[float, int, int]:
-    """When ``work_minutes`` of work started at ``now`` inside ``window`` ends, carrying over
+    """When ``work_seconds`` of work started at ``now`` inside ``window`` ends, carrying over
     into the expert's later windows (indices below ``window_stop``).
 
-    Returns ``(finish_minute, window_of_finish, n_segments)``; ``finish_minute`` is ``inf``
+    Returns ``(finish_second, window_of_finish, n_segments)``; ``finish_second`` is ``inf``
     when the windows run out first. Both engines use this one function, so their times agree
     to the last bit."""
-    remaining = work_minutes
+    remaining = work_seconds
     t = now
     segments = 1
     w = window

@@ -144,8 +144,10 @@ def independent_errors(
     where the truth is N/A."""
     na = np.isnan(truth)
     ref = np.where(na, 0.0, truth)
-    extra = extra_magnitude(u_extra, kind, ref, relative_scale, ordinal_steps_mean,
-                            date_days_mean, rule)
+    extra = extra_magnitude(
+        u_extra, kind, ref, relative_scale, ordinal_steps_mean, date_days_mean, rule
+    )
     shifted = shifted_values(ref, kind, value_min, value_max, n_categories, u_sign, extra, rule)
-    return np.where(na, values_from_uniform(u_value, kind, value_min, value_max, n_categories),
-                    shifted)
+    return np.where(
+        na, values_from_uniform(u_value, kind, value_min, value_max, n_categories), shifted
+    )

@@ -47,12 +47,14 @@ class ExpertPool:
 
     @classmethod
     def from_config(cls, cfg: ExpertPoolConfig, group_names: tuple[str, ...]) -> ExpertPool:
-        """Arrays from a validated pool config; specialties index ``group_names``."""
+        """Arrays from a validated pool config; specialties index ``group_names`` (a specialty
+        the scenario has no group for is ignored: pools are reused across scenarios)."""
         gidx = {g: i for i, g in enumerate(group_names)}
         specialty = np.zeros((len(cfg.pool), len(group_names)), dtype=bool)
         for e, ex in enumerate(cfg.pool):
             for g in ex.specialties:
-                specialty[e, gidx[g]] = True
+                if g in gidx:
+                    specialty[e, gidx[g]] = True
         return cls(
             names=tuple(e.name for e in cfg.pool),
             specialty=specialty,
@@ -106,9 +108,17 @@ def draw_reviews(
     base = median * np.exp(pool.review_minutes_sigma * z)
 
     wrong = independent_errors(
-        bench.truth[:, None], bench.value_kind[:, None], strata.value_min[s][:, None],
-        strata.value_max[s][:, None], strata.n_categories[s][:, None], u_value, u_sign, u_extra,
-        profile.extraction_relative_scale, profile.ordinal_extra_steps_mean,
-        profile.date_shift_days_mean, rule,
+        bench.truth[:, None],
+        bench.value_kind[:, None],
+        strata.value_min[s][:, None],
+        strata.value_max[s][:, None],
+        strata.n_categories[s][:, None],
+        u_value,
+        u_sign,
+        u_extra,
+        profile.extraction_relative_scale,
+        profile.ordinal_extra_steps_mean,
+        profile.date_shift_days_mean,
+        rule,
     )
     return ReviewDraws(base_minutes=base, error_u=error_u, wrong_label=wrong)

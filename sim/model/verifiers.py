@@ -104,10 +104,18 @@ def run_recompute(
     u_value, u_sign, u_extra = rng.random((n, k)), rng.random((n, k)), rng.random((n, k))
 
     independent = independent_errors(
-        bench.truth[:, None], bench.value_kind[:, None], strata.value_min[s][:, None],
-        strata.value_max[s][:, None], strata.n_categories[s][:, None], u_value, u_sign, u_extra,
-        profile.extraction_relative_scale, profile.ordinal_extra_steps_mean,
-        profile.date_shift_days_mean, rule,
+        bench.truth[:, None],
+        bench.value_kind[:, None],
+        strata.value_min[s][:, None],
+        strata.value_max[s][:, None],
+        strata.n_categories[s][:, None],
+        u_value,
+        u_sign,
+        u_extra,
+        profile.extraction_relative_scale,
+        profile.ordinal_extra_steps_mean,
+        profile.date_shift_days_mean,
+        rule,
     )
     wrong_answer = np.where(u_abstain < cfg.abstain_probability, np.nan, independent)
     target = np.where(blind, bench.original, bench.truth)[:, None]

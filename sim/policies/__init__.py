@@ -23,8 +23,9 @@ def policy_class(name: str) -> type[Policy]:
     try:
         return REGISTRY[name]
     except KeyError:
-        raise KeyError(f"unknown policy {name!r}; expected one of {', '.join(sorted(REGISTRY))}")\
-            from None
+        raise KeyError(
+            f"unknown policy {name!r}; expected one of {', '.join(sorted(REGISTRY))}"
+        ) from None
 
 
 __all__ = [

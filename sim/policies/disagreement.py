@@ -29,8 +29,9 @@ class DisagreementTriage(Policy):
 
     def triage(self, evidence: Evidence, rng: np.random.Generator) -> FloatArray:
         d = disagreement_with_original(evidence)
-        return order_keys(-np.nan_to_num(d, nan=0.0),
-                          queued=contentious(d, self.config.contentious_threshold))
+        return order_keys(
+            -np.nan_to_num(d, nan=0.0), queued=contentious(d, self.config.contentious_threshold)
+        )
 
     def finalize(
         self, evidence: Evidence, verdicts: ExpertVerdicts

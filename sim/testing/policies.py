@@ -25,14 +25,41 @@ def contract_evidence(seed: int = 0) -> tuple[Evidence, np.ndarray]:
     scenario = ScenarioConfig(
         name="contract",
         strata=[
-            StratumConfig(name="a", size=30, group="g1", value_kind="decimal",
-                          value_min=1.0, value_max=100.0, error_rate=0.4),
-            StratumConfig(name="b", size=30, group="g2", value_kind="integer",
-                          value_min=0, value_max=10, error_rate=0.6),
-            StratumConfig(name="c", size=20, group="g2", value_kind="date",
-                          value_min=738000, value_max=738400, error_rate=0.0),
-            StratumConfig(name="d", size=20, group="g1", value_kind="categorical",
-                          n_categories=3, error_rate=1.0),
+            StratumConfig(
+                name="a",
+                size=30,
+                group="g1",
+                value_kind="decimal",
+                value_min=1.0,
+                value_max=100.0,
+                error_rate=0.4,
+            ),
+            StratumConfig(
+                name="b",
+                size=30,
+                group="g2",
+                value_kind="integer",
+                value_min=0,
+                value_max=10,
+                error_rate=0.6,
+            ),
+            StratumConfig(
+                name="c",
+                size=20,
+                group="g2",
+                value_kind="date",
+                value_min=738000,
+                value_max=738400,
+                error_rate=0.0,
+            ),
+            StratumConfig(
+                name="d",
+                size=20,
+                group="g1",
+                value_kind="categorical",
+                n_categories=3,
+                error_rate=1.0,
+            ),
         ],
     )
     rng = np.random.default_rng(seed)
@@ -43,8 +70,14 @@ def contract_evidence(seed: int = 0) -> tuple[Evidence, np.ndarray]:
     rc = run_recompute(bench, wrong, strata, scenario.error_profile, RecomputeConfig(), rule, rng)
     audit = AuditResult(flagged=rng.random(bench.n_items) < 0.5, usd=0.0, llm_hours=0.0)
     evidence = Evidence(
-        stratum=bench.stratum, group=bench.group, value_kind=bench.value_kind,
-        original=bench.original, n_strata=strata.n_strata, rule=rule, audit=audit, recompute=rc,
+        stratum=bench.stratum,
+        group=bench.group,
+        value_kind=bench.value_kind,
+        original=bench.original,
+        n_strata=strata.n_strata,
+        rule=rule,
+        audit=audit,
+        recompute=rc,
     )
     return evidence, bench.truth
 

@@ -69,11 +69,18 @@ def stratum_shapes(path: Path, rule: AgreementRule | None = None) -> list[Stratu
             elif original is None or not bool(agrees(original, final, int(kind), rule)):
                 errors += 1
                 under += int(np.isnan(final))
-        shapes.append(StratumShape(
-            name=name, size=len(items), group=items[0]["category"],
-            value_kind=kind.name.lower(), value_min=min(values), value_max=max(values),
-            errors=errors, underspecified=under,
-        ))
+        shapes.append(
+            StratumShape(
+                name=name,
+                size=len(items),
+                group=items[0]["category"],
+                value_kind=kind.name.lower(),
+                value_min=min(values),
+                value_max=max(values),
+                errors=errors,
+                underspecified=under,
+            )
+        )
     return shapes
 
 
@@ -110,8 +117,9 @@ def scenario_yaml(shapes: list[StratumShape], source: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
-        print("usage: python -m sim.trace.shape TRACE.csv > conf/scenario/NAME.yaml",
-              file=sys.stderr)
+        print(
+            "usage: python -m sim.trace.shape TRACE.csv > conf/scenario/NAME.yaml", file=sys.stderr
+        )
         return 2
     path = Path(args[0])
     sys.stdout.write(scenario_yaml(stratum_shapes(path), path.as_posix()))

@@ -13,19 +13,19 @@ from sim.model.agreement import (
 
 RULE = AgreementRule()
 NA = np.nan
-D, I, DT, C = ValueKind.DECIMAL, ValueKind.INTEGER, ValueKind.DATE, ValueKind.CATEGORICAL
+D, INT, DT, C = ValueKind.DECIMAL, ValueKind.INTEGER, ValueKind.DATE, ValueKind.CATEGORICAL
 
 
 @pytest.mark.parametrize(
     ("label", "reference", "kind", "expected"),
     [
         (NA, NA, D, True),
-        (NA, 3.0, I, False),
-        (3.0, NA, I, False),
-        (4.0, 3.0, I, True),  # ordinal: within 1
-        (5.0, 3.0, I, False),
-        (22.0, 21.0, I, True),  # |ref| > 20: 5% relative, 1.05
-        (23.0, 21.0, I, False),
+        (NA, 3.0, INT, False),
+        (3.0, NA, INT, False),
+        (4.0, 3.0, INT, True),  # ordinal: within 1
+        (5.0, 3.0, INT, False),
+        (22.0, 21.0, INT, True),  # |ref| > 20: 5% relative, 1.05
+        (23.0, 21.0, INT, False),
         (104.9, 100.0, D, True),
         (105.1, 100.0, D, False),
         (4.0, 3.0, D, False),  # decimals are never ordinal
@@ -50,13 +50,13 @@ def test_rule_is_data() -> None:
 def test_relative_disagreement_matches_the_audit_triage() -> None:
     a = np.array([100.0, NA, NA, 3.0, 738000.0, 0.0])
     b = np.array([90.0, 5.0, NA, 3.0, 738001.0, 0.0])
-    k = np.array([D, D, D, I, DT, D], dtype=np.int8)
+    k = np.array([D, D, D, INT, DT, D], dtype=np.int8)
     np.testing.assert_allclose(relative_disagreement(a, b, k), [0.1, np.inf, 0.0, 0.0, np.inf, 0])
 
 
 @given(
     ref=st.floats(-1e6, 1e6, allow_nan=False),
-    kind=st.sampled_from([D, I, DT]),
+    kind=st.sampled_from([D, INT, DT]),
     extra=st.floats(0, 10),
 )
 def test_a_shift_by_the_gap_always_disagrees(ref: float, kind: int, extra: float) -> None:

@@ -20,8 +20,12 @@ def stratum_configs(draw: st.DrawFn, i: int) -> StratumConfig:
     lo = draw(st.integers(-50, 300))
     width = draw(st.integers(3, 500))
     return StratumConfig(
-        name=f"s{i}", size=draw(st.integers(1, 40)), group=f"g{i % 2}", value_kind=kind,
-        value_min=float(lo), value_max=float(lo + width),
+        name=f"s{i}",
+        size=draw(st.integers(1, 40)),
+        group=f"g{i % 2}",
+        value_kind=kind,
+        value_min=float(lo),
+        value_max=float(lo + width),
         n_categories=draw(st.integers(2, 6)),
         error_rate=draw(st.one_of(st.none(), st.floats(0, 1))),
         underspecified_share=draw(st.one_of(st.none(), st.floats(0, 1))),
@@ -44,8 +48,17 @@ def test_every_error_disagrees_and_every_right_label_agrees(data: st.DataObject,
 
 
 def test_ordinal_scores_stay_integers_in_range() -> None:
-    s = strata_of(StratumConfig(name="gcs", size=2000, value_kind="integer", value_min=3,
-                                value_max=15, error_rate=1.0, underspecified_share=0.0))
+    s = strata_of(
+        StratumConfig(
+            name="gcs",
+            size=2000,
+            value_kind="integer",
+            value_min=3,
+            value_max=15,
+            error_rate=1.0,
+            underspecified_share=0.0,
+        )
+    )
     b = generate_benchmark(s, ErrorProfileConfig(), RULE, np.random.default_rng(0))
     assert b.original.min() >= 3
     assert b.original.max() <= 15
@@ -54,10 +67,24 @@ def test_ordinal_scores_stay_integers_in_range() -> None:
 
 def test_logic_errors_share_one_shift_per_stratum() -> None:
     s = strata_of(
-        StratumConfig(name="x", size=400, value_kind="date", value_min=738000,
-                      value_max=739000, error_rate=1.0, underspecified_share=0.0),
-        StratumConfig(name="y", size=400, value_kind="decimal", value_min=50,
-                      value_max=60, error_rate=1.0, underspecified_share=0.0),
+        StratumConfig(
+            name="x",
+            size=400,
+            value_kind="date",
+            value_min=738000,
+            value_max=739000,
+            error_rate=1.0,
+            underspecified_share=0.0,
+        ),
+        StratumConfig(
+            name="y",
+            size=400,
+            value_kind="decimal",
+            value_min=50,
+            value_max=60,
+            error_rate=1.0,
+            underspecified_share=0.0,
+        ),
     )
     profile = ErrorProfileConfig(extraction_weight=0.0, logic_weight=1.0)
     b = generate_benchmark(s, profile, RULE, np.random.default_rng(3))
@@ -83,8 +110,10 @@ def test_errors_cluster_by_stratum_under_the_hierarchical_profile() -> None:
 
 
 def test_configured_rates_are_used() -> None:
-    s = strata_of(StratumConfig(name="a", size=20000, error_rate=0.25),
-                  StratumConfig(name="b", size=10, error_rate=0.0))
+    s = strata_of(
+        StratumConfig(name="a", size=20000, error_rate=0.25),
+        StratumConfig(name="b", size=10, error_rate=0.0),
+    )
     b = generate_benchmark(s, ErrorProfileConfig(), RULE, np.random.default_rng(1))
     assert abs((b.error_mode[b.stratum == 0] > 0).mean() - 0.25) < 0.015
     assert (b.error_mode[b.stratum == 1] == 0).all()

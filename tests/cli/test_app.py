@@ -1,0 +1,98 @@
+"""End to end: ``python -m sim`` as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from tests.conftest import REPO
+
+TABLES = ("replications.parquet", "items.parquet", "events.parquet")
+
+
+def run_sim(out: Path, *overrides: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "sim", f"output.dir={out}", "progress=false", *overrides],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def only_run(out: Path) -> Path:
+    runs = [p for p in (out / "runs").iterdir()]
+    assert len(runs) == 1, runs
+    return runs[0]
+
+
+@pytest.mark.slow
+def test_default_scenario_writes_a_complete_run(tmp_path: Path) -> None:
+    proc = run_sim(tmp_path, "replications=4", "output.item_replications=2")
+    assert proc.returncode == 0, proc.stderr
+    assert "residual error rate" in proc.stdout
+    assert "medcalc · policy=phased · engine=simpy · 4 replications" in proc.stdout
+    run = only_run(tmp_path)
+    assert run.name.endswith("_medcalc_phased")
+    assert {p.name for p in run.iterdir()} == {*TABLES, "summary.json", "config.yaml"}
+    for name in TABLES:
+        meta = pq.read_schema(run / name).metadata
+        assert meta[b"stewardsim.schema_version"] == b"1"
+    reps = pq.read_table(run / "replications.parquet")
+    assert reps.num_rows == 4
+    items = pq.read_table(run / "items.parquet")
+    assert items.num_rows == 2 * 1047
+    assert set(items.column("decision").to_pylist()) <= {
+        "original",
+        "recomputed",
+        "expert",
+        "dropped",
+    }
+    events = pq.read_table(run / "events.parquet")
+    assert events.num_rows == sum(reps.column("reviews").to_pylist())
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["policy"] == "phased"
+    assert summary["metrics"]["expert_hours"]["mean"] <= 40.0
+
+
+@pytest.mark.slow
+def test_same_seed_gives_byte_identical_tables(tmp_path: Path) -> None:
+    runs = []
+    for i, seed in enumerate((5, 5, 6)):
+        out = tmp_path / str(i)
+        proc = run_sim(out, "replications=3", f"seed={seed}", "policy=random")
+        assert proc.returncode == 0, proc.stderr
+        runs.append(only_run(out))
+    for name in TABLES:
+        assert (runs[0] / name).read_bytes() == (runs[1] / name).read_bytes(), name
+    assert (runs[0] / "events.parquet").read_bytes() != (runs[2] / "events.parquet").read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("budget.expert_hours=-5", "error: budget.expert_hours=-5.0: expected a number >= 0"),
+        (
+            "policy=bogus",
+            "error: policy='bogus': expected one of disagreement, none, phased, random",
+        ),
+        ("scenario=nowhere", "error: scenario='nowhere': expected one of"),
+        ("verifier.recompute.consensus_runs=9", "error: verifier.recompute.consensus_runs=9"),
+        ("experts.pool.0.error_probability=1.2", "error: experts.pool[0].error_probability=1.2"),
+        ("budget.expert_hours=lots", "error: budget.expert_hours=lots: Value 'lots'"),
+        ("budget.weeks=3", "error: budget.weeks=3: no such setting"),
+    ],
+)
+def test_bad_input_is_one_line_and_writes_nothing(
+    tmp_path: Path, override: str, message: str
+) -> None:
+    proc = run_sim(tmp_path, "replications=2", override)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith(message), proc.stderr
+    assert proc.stderr.count("\n") == 1
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())

@@ -1,0 +1,108 @@
+import numpy as np
+
+from sim.config.schema import (
+    AuditConfig,
+    ErrorProfileConfig,
+    RecomputeConfig,
+    ScenarioConfig,
+    StratumConfig,
+)
+from sim.model.agreement import AgreementRule, agrees
+from sim.model.benchmark import Strata, generate_benchmark
+from sim.model.verifiers import consensus_of_runs, run_audit, run_recompute
+
+RULE = AgreementRule()
+
+
+def world(n: int = 4000, rate: float = 0.4, seed: int = 0):
+    sc = ScenarioConfig(
+        name="t",
+        strata=[
+            StratumConfig(
+                name="a",
+                size=n // 2,
+                value_kind="decimal",
+                value_min=10,
+                value_max=90,
+                error_rate=rate,
+            ),
+            StratumConfig(
+                name="b",
+                size=n // 2,
+                value_kind="integer",
+                value_min=0,
+                value_max=10,
+                error_rate=rate,
+            ),
+        ],
+    )
+    strata = Strata.from_config(sc)
+    b = generate_benchmark(strata, ErrorProfileConfig(), RULE, np.random.default_rng(seed))
+    return strata, b, b.original_wrong(RULE)
+
+
+def test_consensus_needs_m_agreeing_runs() -> None:
+    runs = np.array(
+        [
+            [10.0, 10.2, 10.1, 30.0, 50.0],  # three agree within 5%
+            [10.0, 20.0, 30.0, 40.0, 50.0],  # none agree
+            [np.nan, np.nan, np.nan, 3.0, 4.0],  # N/A is an answer too
+        ]
+    )
+    kind = np.zeros(3, dtype=np.int8)
+    ok3, label3 = consensus_of_runs(runs, kind, 3, RULE)
+    np.testing.assert_array_equal(ok3, [True, False, True])
+    assert label3[0] == 10.0
+    assert np.isnan(label3[2])
+    ok4, _ = consensus_of_runs(runs, kind, 4, RULE)
+    assert not ok4.any()
+
+
+def test_audit_flags_with_its_sensitivity_and_specificity() -> None:
+    strata, b, wrong = world()
+    cfg = AuditConfig(
+        sensitivity=0.9,
+        specificity=0.7,
+        stratum_concentration=0.0,
+        runs_per_item=5,
+        usd_per_run=0.01,
+        seconds_per_run=36,
+    )
+    res = run_audit(b, wrong, strata.n_strata, cfg, np.random.default_rng(1))
+    assert abs(res.flagged[wrong].mean() - 0.9) < 0.03
+    assert abs(res.flagged[~wrong].mean() - 0.3) < 0.03
+    assert res.usd == b.n_items * 5 * 0.01
+    assert res.llm_hours == b.n_items * 5 * 36 / 3600
+
+
+def test_perfect_recomputation_finds_the_truth() -> None:
+    strata, b, wrong = world()
+    cfg = RecomputeConfig(run_accuracy=1.0, error_correlation=0.0)
+    rc = run_recompute(b, wrong, strata, ErrorProfileConfig(), cfg, RULE, np.random.default_rng(2))
+    assert rc.consensus.all()
+    assert agrees(rc.label, b.truth, b.value_kind, RULE).all()
+
+
+def test_shared_blind_spots_reproduce_the_original_error() -> None:
+    strata, b, wrong = world()
+    cfg = RecomputeConfig(run_accuracy=1.0, error_correlation=1.0)
+    rc = run_recompute(b, wrong, strata, ErrorProfileConfig(), cfg, RULE, np.random.default_rng(2))
+    np.testing.assert_array_equal(rc.label[wrong], b.original[wrong])
+    # correlation in between: the share of errors the recomputation repeats tracks rho
+    cfg = RecomputeConfig(run_accuracy=1.0, error_correlation=0.3)
+    rc = run_recompute(b, wrong, strata, ErrorProfileConfig(), cfg, RULE, np.random.default_rng(2))
+    repeated = agrees(rc.label[wrong], b.original[wrong], b.value_kind[wrong], RULE).mean()
+    assert abs(repeated - 0.3) < 0.04
+
+
+def test_noisy_runs_lose_consensus_more_often_with_a_stricter_rule() -> None:
+    strata, b, wrong = world()
+    prof = ErrorProfileConfig()
+    loose = run_recompute(
+        b, wrong, strata, prof, RecomputeConfig(consensus_runs=3), RULE, np.random.default_rng(3)
+    )
+    strict = run_recompute(
+        b, wrong, strata, prof, RecomputeConfig(consensus_runs=5), RULE, np.random.default_rng(3)
+    )
+    assert strict.consensus.mean() < loose.consensus.mean()
+    assert (strict.consensus <= loose.consensus).all()

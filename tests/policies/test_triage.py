@@ -1,0 +1,37 @@
+import numpy as np
+
+from sim.config.schema import PolicyConfig
+from sim.policies import Decision, DisagreementTriage, ExpertVerdicts, PhasedStewardship
+from sim.policies.triage import contentious, disagreement_with_original
+from sim.testing.policies import contract_evidence
+
+
+def test_disagreement_reviews_largest_disagreement_first() -> None:
+    ev, _ = contract_evidence()
+    keys = DisagreementTriage(PolicyConfig(name="disagreement")).triage(
+        ev, np.random.default_rng(0)
+    )
+    d = disagreement_with_original(ev)
+    queued = np.isfinite(keys)
+    np.testing.assert_array_equal(queued, contentious(d, 0.05))
+    order = np.argsort(keys[queued])
+    by_key = d[queued][order]
+    assert (by_key[:-1] >= by_key[1:]).all()
+
+
+def test_phased_reviews_audit_flags_first_and_drops_without_consensus() -> None:
+    ev, _ = contract_evidence()
+    policy = PhasedStewardship(PolicyConfig(name="phased"))
+    keys = policy.triage(ev, np.random.default_rng(0))
+    queued = np.isfinite(keys)
+    assert ev.audit is not None
+    assert ev.recompute is not None
+    flagged_keys = keys[queued & ev.audit.flagged]
+    other_keys = keys[queued & ~ev.audit.flagged]
+    assert flagged_keys.max() < other_keys.min()
+    n = ev.n_items
+    none = ExpertVerdicts(np.full(n, np.nan), np.zeros(n, dtype=bool))
+    final, decision = policy.finalize(ev, none)
+    np.testing.assert_array_equal(decision == Decision.DROPPED, ~ev.recompute.consensus)
+    kept = decision == Decision.RECOMPUTED
+    np.testing.assert_array_equal(final[kept], ev.recompute.label[kept])
