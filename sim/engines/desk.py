@@ -10,7 +10,8 @@ import numpy as np
 
 from sim.engines.base import ReviewLog, ReviewProblem
 from sim.engines.queue import ReviewQueue
-from sim.model.agreement import agrees_scalar
+from sim.kernels.agreement import agrees_one
+from sim.model.agreement import rule_array
 from sim.model.calendar import finish_of_work
 from sim.policies.base import Policy
 
@@ -47,6 +48,7 @@ class ReviewDesk:
         self.running = 0
         self.retired = np.zeros(problem.pool.n_experts, dtype=bool)
         self.finished = False
+        self._rule = rule_array(problem.rule)
         self._rows: list[tuple[int, int, int, float, float, float, float, float, int]] = []
 
     def record(self, job: Job) -> None:
@@ -58,8 +60,8 @@ class ReviewDesk:
             self.first_label[item] = job.label
         elif stage == 1:
             self.second_label[item] = job.label
-            final = agrees_scalar(
-                job.label, self.first_label[item], int(self.p.value_kind[item]), self.p.rule
+            final = agrees_one(
+                job.label, self.first_label[item], int(self.p.value_kind[item]), self._rule
             )
         else:
             final = True

@@ -85,9 +85,18 @@ def agrees(
     return np.where(a_na | ref_na, a_na & ref_na, same_number)
 
 
-def agrees_scalar(label: float, reference: float, kind: int, rule: AgreementRule) -> bool:
-    """:func:`agrees` for two scalars (used inside event loops)."""
-    return bool(agrees(label, reference, kind, rule))
+def rule_array(rule: AgreementRule) -> FloatArray:
+    """The rule as the float64[5] the kernels take."""
+    return np.array(
+        [
+            rule.ordinal_tolerance,
+            rule.ordinal_max_abs,
+            rule.relative_tolerance,
+            rule.zero_tolerance,
+            rule.date_tolerance_days,
+        ],
+        dtype=np.float64,
+    )
 
 
 def relative_disagreement(

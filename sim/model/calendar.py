@@ -13,7 +13,11 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from sim.kernels.calendar import finish_of_work
+
 FloatArray = NDArray[np.float64]
+
+__all__ = ["SECONDS_PER_DAY", "Calendar", "build_calendar", "finish_of_work"]
 
 SECONDS_PER_DAY = 86400.0
 
@@ -71,31 +75,3 @@ def build_calendar(
         offsets=offsets,
         horizon_seconds=horizon_days * SECONDS_PER_DAY,
     )
-
-
-def finish_of_work(
-    window_start: FloatArray,
-    window_end: FloatArray,
-    window: int,
-    window_stop: int,
-    now: float,
-    work_seconds: float,
-) -> tuple[float, int, int]:
-    """When ``work_seconds`` of work started at ``now`` inside ``window`` ends, carrying over
-    into the expert's later windows (indices below ``window_stop``).
-
-    Returns ``(finish_second, window_of_finish, n_segments)``; ``finish_second`` is ``inf``
-    when the windows run out first. Both engines use this one function, so their times agree
-    to the last bit."""
-    remaining = work_seconds
-    t = now
-    segments = 1
-    w = window
-    while remaining > window_end[w] - t:
-        remaining -= window_end[w] - t
-        w += 1
-        if w >= window_stop:
-            return np.inf, window_stop, segments
-        t = window_start[w]
-        segments += 1
-    return t + remaining, w, segments

@@ -1,0 +1,33 @@
+"""The agreement rule for one pair of labels (see :mod:`sim.model.agreement` for the rule).
+
+``rule`` is float64[5]: ordinal_tolerance, ordinal_max_abs, relative_tolerance, zero_tolerance,
+date_tolerance_days. Value kinds: 0 decimal, 1 integer, 2 date, 3 categorical."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True)
+def agrees_one(label: float, reference: float, kind: int, rule: np.ndarray) -> bool:
+    """Does ``label`` agree with ``reference``?"""
+    label_na = math.isnan(label)
+    ref_na = math.isnan(reference)
+    if label_na or ref_na:
+        return label_na and ref_na
+    diff = abs(label - reference)
+    abs_ref = abs(reference)
+    if kind == 3:
+        tol = 0.0
+    elif kind == 2:
+        tol = rule[4]
+    elif kind == 1 and abs_ref <= rule[1] and math.floor(abs_ref) == abs_ref:
+        tol = rule[0]
+    elif abs_ref == 0.0:
+        tol = rule[3]
+    else:
+        tol = rule[2] * abs_ref
+    return diff <= tol

@@ -1,0 +1,232 @@
+"""The expert-review event loop over arrays: the same semantics as the SimPy engine (see
+:mod:`sim.engines.base`), one replication per call. Returns the number of reviews logged."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from sim.kernels.agreement import agrees_one
+from sim.kernels.calendar import finish_of_work
+from sim.kernels.review_queue import heap_pop, heap_push
+
+OFF, FREE, BUSY, DONE = 0, 1, 2, 3
+
+
+@njit(cache=True)
+def review_loop(
+    keys: np.ndarray,
+    group: np.ndarray,
+    value_kind: np.ndarray,
+    truth: np.ndarray,
+    base_minutes: np.ndarray,
+    error_u: np.ndarray,
+    wrong_label: np.ndarray,
+    specialty: np.ndarray,
+    slowdown: float,
+    usd_per_hour: np.ndarray,
+    error_probability: np.ndarray,
+    window_start: np.ndarray,
+    window_end: np.ndarray,
+    offsets: np.ndarray,
+    budget_seconds: float,
+    budget_usd: float,
+    double_review: bool,
+    rule: np.ndarray,
+    log: np.ndarray,
+    expert_label: np.ndarray,
+    reviewed: np.ndarray,
+) -> int:
+    """Simulate reviews. ``log`` is float64 ``(3 n, 9)``, rows ``item, expert, stage (1-3),
+    start, finish, work seconds, usd, label, segments``; ``expert_label`` and ``reviewed``
+    ``(n,)`` are written in place."""
+    n = keys.shape[0]
+    E = usd_per_hour.shape[0]
+    heap = np.empty((3 * n + 8, 5))
+    size = 0
+    seq = 0.0
+    version = np.zeros(n)
+    started = np.zeros(n, dtype=np.bool_)
+    n_live = 0
+    for i in range(n):
+        if math.isfinite(keys[i]):
+            size = heap_push(heap, size, keys[i], seq, i, 0.0, 0.0)
+            seq += 1.0
+            n_live += 1
+    if n_live == 0:
+        return 0
+
+    first_label = np.full(n, np.nan)
+    reviewer = np.full((n, 3), -1, dtype=np.int64)
+    state = np.empty(E, dtype=np.int64)
+    timer = np.empty(E)
+    window = offsets[:E].copy()
+    retired = np.zeros(E, dtype=np.bool_)
+    job_item = np.zeros(E, dtype=np.int64)
+    job_stage = np.zeros(E, dtype=np.int64)
+    job_label = np.zeros(E)
+    completed = np.empty(E, dtype=np.int64)
+    skipped = np.empty((3 * n + 8, 5))
+    entry = np.empty(5)
+    for e in range(E):
+        if window[e] < offsets[e + 1]:
+            state[e] = OFF
+            timer[e] = window_start[window[e]]
+        else:
+            state[e] = DONE
+            timer[e] = np.inf
+
+    spent_seconds = 0.0
+    spent_usd = 0.0
+    running = 0
+    n_log = 0
+    while True:
+        t = np.inf
+        for e in range(E):
+            if timer[e] < t:
+                t = timer[e]
+        if t == np.inf:
+            break
+        dispatch = False
+        n_completed = 0
+        for e in range(E):
+            if timer[e] != t:
+                continue
+            s = state[e]
+            if s == BUSY:
+                completed[n_completed] = e
+                n_completed += 1
+                dispatch = True
+            if s == OFF:
+                state[e] = FREE
+                timer[e] = window_end[window[e]]
+                dispatch = True
+            elif s == FREE or (s == BUSY and t >= window_end[window[e]]):
+                window[e] += 1
+                if window[e] < offsets[e + 1]:
+                    state[e] = OFF
+                    timer[e] = window_start[window[e]]
+                else:
+                    state[e] = DONE
+                    timer[e] = np.inf
+            elif s == BUSY:
+                state[e] = FREE
+                timer[e] = window_end[window[e]]
+        if not dispatch:
+            continue
+
+        # 1. record finished reviews in expert order
+        for c in range(n_completed):
+            e = completed[c]
+            running -= 1
+            item = job_item[e]
+            stage = job_stage[e]
+            label = job_label[e]
+            final = not double_review
+            if stage == 0:
+                first_label[item] = label
+            elif stage == 1:
+                final = agrees_one(label, first_label[item], value_kind[item], rule)
+            else:
+                final = True
+            if not final:
+                size = heap_push(heap, size, -np.inf, seq, item, stage + 1.0, 0.0)
+                seq += 1.0
+                n_live += 1
+                continue
+            expert_label[item] = first_label[item] if stage == 1 else label
+            reviewed[item] = True
+
+        # 2. free experts take work in expert order
+        for e in range(E):
+            if state[e] != FREE:
+                continue
+            n_skipped = 0
+            found = False
+            while size > 0:
+                size = heap_pop(heap, size, entry)
+                item = int(entry[2])
+                stage = int(entry[3])
+                if stage == 0 and (entry[4] != version[item] or started[item]):
+                    continue
+                mine = False
+                for r in range(stage):
+                    if reviewer[item, r] == e:
+                        mine = True
+                if mine:
+                    for c in range(5):
+                        skipped[n_skipped, c] = entry[c]
+                    n_skipped += 1
+                    continue
+                found = True
+                break
+            for k in range(n_skipped):
+                size = heap_push(
+                    heap,
+                    size,
+                    skipped[k, 0],
+                    skipped[k, 1],
+                    skipped[k, 2],
+                    skipped[k, 3],
+                    skipped[k, 4],
+                )
+            if not found:
+                continue
+            item = int(entry[2])
+            stage = int(entry[3])
+            minutes = base_minutes[item, stage]
+            if not specialty[e, group[item]]:
+                minutes *= slowdown
+            seconds = max(1.0, np.rint(minutes * 60.0))
+            usd = seconds / 3600.0 * usd_per_hour[e]
+            finish, w_end, segments = finish_of_work(
+                window_start, window_end, window[e], offsets[e + 1], t, seconds
+            )
+            fits = (
+                math.isfinite(finish)
+                and spent_seconds + seconds <= budget_seconds
+                and spent_usd + usd <= budget_usd
+            )
+            if not fits:
+                size = heap_push(heap, size, entry[0], entry[1], entry[2], entry[3], entry[4])
+                retired[e] = True
+                state[e] = DONE
+                timer[e] = np.inf
+                continue
+            started[item] = True
+            n_live -= 1
+            reviewer[item, stage] = e
+            spent_seconds += seconds
+            spent_usd += usd
+            running += 1
+            if error_u[item, stage] < error_probability[e]:
+                label = wrong_label[item, stage]
+            else:
+                label = truth[item]
+            log[n_log, 0] = item
+            log[n_log, 1] = e
+            log[n_log, 2] = stage + 1
+            log[n_log, 3] = t
+            log[n_log, 4] = finish
+            log[n_log, 5] = seconds
+            log[n_log, 6] = usd
+            log[n_log, 7] = label
+            log[n_log, 8] = segments
+            n_log += 1
+            state[e] = BUSY
+            timer[e] = finish
+            window[e] = w_end
+            job_item[e] = item
+            job_stage[e] = stage
+            job_label[e] = label
+
+        # 3. the run ends when nothing is queued or running, or every expert retired
+        all_retired = True
+        for e in range(E):
+            if not retired[e]:
+                all_retired = False
+        if running == 0 and (n_live == 0 or all_retired):
+            break
+    return n_log
