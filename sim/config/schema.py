@@ -154,7 +154,7 @@ class PolicyConfig:
 class EngineConfig:
     """Which engine runs the expert-review event loop."""
 
-    name: str = "simpy"
+    name: str = "numba"
 
 
 @dataclass

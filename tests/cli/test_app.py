@@ -36,7 +36,7 @@ def test_default_scenario_writes_a_complete_run(tmp_path: Path) -> None:
     proc = run_sim(tmp_path, "replications=4", "output.item_replications=2")
     assert proc.returncode == 0, proc.stderr
     assert "residual error rate" in proc.stdout
-    assert "medcalc · policy=phased · engine=simpy · 4 replications" in proc.stdout
+    assert "medcalc · policy=phased · engine=numba · 4 replications" in proc.stdout
     run = only_run(tmp_path)
     assert run.name.endswith("_medcalc_phased")
     assert {p.name for p in run.iterdir()} == {*TABLES, "summary.json", "config.yaml"}

@@ -1,0 +1,103 @@
+"""A third implementation of the review loop for benchmarks: plain Python over the shared
+``heapq`` review queue (:class:`sim.engines.desk.ReviewDesk`), no SimPy, no Numba. It follows the
+kernel's state machine; the benchmark checks its logs equal the other engines'."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from sim.engines.base import ReviewLog, ReviewProblem
+from sim.engines.desk import Job, ReviewDesk
+from sim.policies.base import Policy
+
+OFF, FREE, BUSY, DONE = 0, 1, 2, 3
+
+
+class HeapqEngine:
+    name = "heapq"
+
+    def review(self, problem: ReviewProblem, policy: Policy) -> ReviewLog:
+        desk = ReviewDesk(problem, policy)
+        if desk.check_finished():
+            return desk.log()
+        cal = problem.calendar
+        ws, we, off = cal.window_start.tolist(), cal.window_end.tolist(), cal.offsets.tolist()
+        E = problem.pool.n_experts
+        window = off[:E]
+        state = [OFF if window[e] < off[e + 1] else DONE for e in range(E)]
+        timer = [ws[window[e]] if state[e] == OFF else math.inf for e in range(E)]
+        jobs: list[Job | None] = [None] * E
+
+        def next_window(e: int) -> None:
+            window[e] += 1
+            if window[e] < off[e + 1]:
+                state[e], timer[e] = OFF, ws[window[e]]
+            else:
+                state[e], timer[e] = DONE, math.inf
+
+        while True:
+            t = min(timer)
+            if t == math.inf:
+                break
+            dispatch = False
+            completed = []
+            for e in range(E):
+                if timer[e] != t:
+                    continue
+                s = state[e]
+                if s == BUSY:
+                    completed.append(jobs[e])
+                    dispatch = True
+                    if t >= we[window[e]]:
+                        next_window(e)
+                    else:
+                        state[e], timer[e] = FREE, we[window[e]]
+                elif s == OFF:
+                    state[e], timer[e] = FREE, we[window[e]]
+                    dispatch = True
+                elif s == FREE:
+                    next_window(e)
+            if not dispatch:
+                continue
+            for job in completed:
+                assert job is not None
+                desk.record(job)
+            for e in range(E):
+                if state[e] != FREE:
+                    continue
+                job = desk.assign(e, window[e], t)
+                if job is not None:
+                    jobs[e] = job
+                    state[e], timer[e], window[e] = BUSY, job.finish, job.window
+                elif desk.retired[e]:
+                    state[e], timer[e] = DONE, math.inf
+            if desk.check_finished():
+                break
+        return desk.log()
+
+
+def logs_equal(a: ReviewLog, b: ReviewLog) -> bool:
+    fields = (
+        "item",
+        "expert",
+        "stage",
+        "start_second",
+        "finish_second",
+        "work_seconds",
+        "usd",
+        "label",
+        "n_segments",
+        "expert_label",
+        "reviewed",
+    )
+    return all(
+        np.array_equal(getattr(a, f), getattr(b, f), equal_nan=True)
+        for f in fields
+        if getattr(a, f).dtype.kind == "f"
+    ) and all(
+        np.array_equal(getattr(a, f), getattr(b, f))
+        for f in fields
+        if getattr(a, f).dtype.kind != "f"
+    )
