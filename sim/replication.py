@@ -13,6 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim.engines.base import ReviewLog, ReviewProblem
+from sim.kernels.random import stream_states
 from sim.metrics import replication_metrics
 from sim.model.benchmark import Benchmark, generate_benchmark
 from sim.model.calendar import Calendar, build_calendar
@@ -59,10 +60,8 @@ def empty_log(n_items: int) -> ReviewLog:
 
 def run_replication(sc: Scenario, seed: np.random.SeedSequence) -> ReplicationResult:
     """Simulate one replication of ``sc`` from ``seed``."""
-    rng = {
-        name: np.random.default_rng(s)
-        for name, s in zip(STREAMS, seed.spawn(len(STREAMS)), strict=True)
-    }
+    states = stream_states(seed, len(STREAMS))
+    rng = {name: states[i] for i, name in enumerate(STREAMS)}
     bench = generate_benchmark(sc.strata, sc.profile, sc.rule, rng["world"])
     wrong = bench.original_wrong(sc.rule)
     cls = sc.policy_class

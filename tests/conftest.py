@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from sim.config.schema import (
@@ -15,6 +16,7 @@ from sim.config.schema import (
     ScenarioConfig,
     StratumConfig,
 )
+from sim.kernels.random import stream_states
 
 REPO = Path(__file__).resolve().parents[1]
 TRACE = REPO.parent / "shared" / "data" / "medcalc_v1" / "trace.csv"
@@ -51,6 +53,11 @@ def small_config(policy: str = "phased", **budget: float) -> RootConfig:
         replications=5,
         progress=False,
     )
+
+
+def stream(seed: int) -> np.ndarray:
+    """A fresh kernel stream state from ``seed``."""
+    return stream_states(np.random.SeedSequence(seed), 1)[0]
 
 
 @pytest.fixture

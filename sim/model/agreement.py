@@ -118,17 +118,3 @@ def relative_disagreement(
     rel = np.where(exact_kind, np.where(diff > 0.0, np.inf, 0.0), rel)
     rel = np.where(a_na != b_na, np.inf, rel)
     return np.where(a_na & b_na, 0.0, rel)
-
-
-def tolerance_gap(reference: FloatArray, kind: NDArray[np.int8], rule: AgreementRule) -> FloatArray:
-    """The smallest absolute shift of a numeric ``reference`` that the rule calls a disagreement
-    (strictly beyond the tolerance; one step for integer-valued kinds)."""
-    ref = np.asarray(reference, dtype=np.float64)
-    k = np.asarray(kind, dtype=np.int8)
-    abs_ref = np.abs(ref)
-    ordinal = (k == ValueKind.INTEGER) & (abs_ref <= rule.ordinal_max_abs)
-    numeric = np.where(abs_ref == 0.0, rule.zero_tolerance, rule.relative_tolerance * abs_ref)
-    gap = np.where(ordinal, rule.ordinal_tolerance, numeric)
-    gap = np.where(k == ValueKind.DATE, rule.date_tolerance_days, gap)
-    integral = (k == ValueKind.INTEGER) | (k == ValueKind.DATE) | (k == ValueKind.CATEGORICAL)
-    return np.where(integral, np.floor(gap) + 1.0, gap * (1.0 + 1e-9) + 1e-12)

@@ -8,14 +8,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim.config.schema import ErrorProfileConfig, ScenarioConfig
-from sim.model.agreement import AgreementRule, ValueKind, agrees
-from sim.model.errors import (
-    ErrorMode,
-    extra_magnitude,
-    independent_errors,
-    shifted_values,
-    values_from_uniform,
-)
+from sim.kernels import world
+from sim.model.agreement import AgreementRule, ValueKind, agrees, rule_array
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -97,90 +91,65 @@ class Benchmark:
         return ~agrees(self.original, self.truth, self.value_kind, rule)
 
 
-def stratum_error_rates(
-    strata: Strata, profile: ErrorProfileConfig, rng: np.random.Generator
-) -> FloatArray:
-    """Per-stratum error probability: the configured one, else 0 with the profile's point mass,
-    else a Beta(a, b) draw. Always draws ``2 * S`` numbers so the stream layout is fixed."""
-    zero = rng.random(strata.n_strata) < profile.zero_error_probability
-    beta = rng.beta(profile.beta_a, profile.beta_b, size=strata.n_strata)
-    drawn = np.where(zero, 0.0, beta)
-    return np.where(np.isnan(strata.error_rate), drawn, strata.error_rate)
+def profile_array(profile: ErrorProfileConfig) -> FloatArray:
+    """The error profile as the float64[10] the kernels take (see :mod:`sim.kernels.world`)."""
+    return np.array(
+        [
+            profile.zero_error_probability,
+            profile.beta_a,
+            profile.beta_b,
+            profile.extraction_weight,
+            profile.logic_weight,
+            profile.underspecified_weight,
+            profile.extraction_relative_scale,
+            profile.logic_relative_scale,
+            profile.ordinal_extra_steps_mean,
+            profile.date_shift_days_mean,
+        ],
+        dtype=np.float64,
+    )
 
 
 def generate_benchmark(
-    strata: Strata, profile: ErrorProfileConfig, rule: AgreementRule, rng: np.random.Generator
+    strata: Strata, profile: ErrorProfileConfig, rule: AgreementRule, stream: NDArray[np.uint64]
 ) -> Benchmark:
-    """Draw truth, error modes and original labels for every item of ``strata``.
+    """Draw truth, error modes and original labels for every item of ``strata`` from
+    ``stream`` (a kernel stream state, advanced in place).
 
-    Items of stratum ``s`` are contiguous, in stratum order. Every item with a mode other than
-    NONE has an original that the agreement rule calls wrong."""
+    Items of stratum ``s`` are contiguous, in stratum order. Per-stratum error rates are the
+    configured ones, else 0 with the profile's point mass, else a Beta(a, b) draw. Every item
+    with a mode other than NONE has an original that the agreement rule calls wrong."""
     n = strata.n_items
-    S = strata.n_strata
-    stratum = np.repeat(np.arange(S, dtype=np.int32), strata.size)
-    kind = strata.value_kind[stratum]
-    lo, hi = strata.value_min[stratum], strata.value_max[stratum]
-    ncat = strata.n_categories[stratum]
-
-    rate = stratum_error_rates(strata, profile, rng)
-    truth = values_from_uniform(rng.random(n), kind, lo, hi, ncat)
-    wrong = rng.random(n) < rate[stratum]
-
-    w_total = profile.extraction_weight + profile.logic_weight + profile.underspecified_weight
-    default_share = profile.underspecified_weight / w_total
-    share = np.where(
-        np.isnan(strata.underspecified_share), default_share, strata.underspecified_share
-    )[stratum]
-    numeric_w = profile.extraction_weight + profile.logic_weight
-    extraction_ratio = profile.extraction_weight / numeric_w if numeric_w > 0 else 1.0
-    u_mode = rng.random(n)
-    rest = np.where(share < 1.0, (u_mode - share) / np.where(share < 1.0, 1.0 - share, 1.0), 0.0)
-    mode = np.where(
-        u_mode < share,
-        ErrorMode.UNDERSPECIFIED,
-        np.where(rest < extraction_ratio, ErrorMode.EXTRACTION, ErrorMode.LOGIC),
-    ).astype(np.int8)
-    mode = np.where(wrong, mode, ErrorMode.NONE).astype(np.int8)
-
-    # Draw every stream once, whatever the modes, so one mode's count never shifts another's.
-    u_fabricated = rng.random(n)
-    fabricated = values_from_uniform(u_fabricated, kind, lo, hi, ncat)
-    sign_u, extra_u = rng.random(n), rng.random(n)
-    stratum_sign, stratum_extra = rng.random(S), rng.random(S)
-
-    extraction = independent_errors(
-        truth,
-        kind,
-        lo,
-        hi,
-        ncat,
-        u_fabricated,
-        sign_u,
-        extra_u,
-        profile.extraction_relative_scale,
-        profile.ordinal_extra_steps_mean,
-        profile.date_shift_days_mean,
-        rule,
-    )
-    logic_extra = extra_magnitude(
-        stratum_extra[stratum],
+    stratum = np.empty(n, dtype=np.int32)
+    group = np.empty(n, dtype=np.int32)
+    kind = np.empty(n, dtype=np.int8)
+    truth = np.empty(n)
+    original = np.empty(n)
+    mode = np.empty(n, dtype=np.int8)
+    rate = np.empty(strata.n_strata)
+    world.generate_benchmark(
+        strata.size,
+        strata.group,
+        strata.value_kind,
+        strata.value_min,
+        strata.value_max,
+        strata.n_categories,
+        strata.error_rate,
+        strata.underspecified_share,
+        profile_array(profile),
+        rule_array(rule),
+        stream,
+        stratum,
+        group,
         kind,
         truth,
-        profile.logic_relative_scale,
-        profile.ordinal_extra_steps_mean,
-        profile.date_shift_days_mean,
-        rule,
+        original,
+        mode,
+        rate,
     )
-    logic = shifted_values(truth, kind, lo, hi, ncat, stratum_sign[stratum], logic_extra, rule)
-
-    original = truth.copy()
-    original = np.where(mode == ErrorMode.EXTRACTION, extraction, original)
-    original = np.where(mode == ErrorMode.LOGIC, logic, original)
-    original = np.where(mode == ErrorMode.UNDERSPECIFIED, fabricated, original)
-    truth = np.where(mode == ErrorMode.UNDERSPECIFIED, np.nan, truth)
     return Benchmark(
         stratum=stratum,
-        group=strata.group[stratum],
+        group=group,
         value_kind=kind,
         truth=truth,
         original=original,

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from sim.kernels import world
 from sim.kernels.calendar import finish_of_work
 
 FloatArray = NDArray[np.float64]
@@ -47,31 +48,32 @@ def build_calendar(
     start_date: dt.date,
     holidays: list[dt.date],
     horizon_days: int,
-    rng: np.random.Generator,
+    stream: NDArray[np.uint64],
 ) -> Calendar:
     """Windows for ``E`` experts over ``horizon_days`` days from ``start_date``.
 
     ``hours_per_weekday`` is ``(E, 7)`` (Monday first); a day is skipped on a holiday or when
     the expert is absent (one uniform per expert and day, drawn whatever the calendar)."""
     E = hours_per_weekday.shape[0]
-    absent = rng.random((E, horizon_days)) < absence_probability[:, None]
-    day = np.arange(horizon_days)
-    weekday = (start_date.weekday() + day) % 7
     holiday_days = {(h - start_date).days for h in holidays}
-    is_holiday = np.array([d in holiday_days for d in range(horizon_days)], dtype=bool)
-    starts: list[FloatArray] = []
-    ends: list[FloatArray] = []
+    is_holiday = np.array([d in holiday_days for d in range(horizon_days)], dtype=np.bool_)
+    starts = np.empty(E * horizon_days)
+    ends = np.empty(E * horizon_days)
     offsets = np.zeros(E + 1, dtype=np.int64)
-    for e in range(E):
-        hours = hours_per_weekday[e, weekday]
-        works = (hours > 0.0) & ~is_holiday & ~absent[e]
-        s = day[works] * SECONDS_PER_DAY + np.rint(day_start_hour[e] * 3600.0)
-        starts.append(s.astype(np.float64))
-        ends.append((s + np.rint(hours[works] * 3600.0)).astype(np.float64))
-        offsets[e + 1] = offsets[e] + int(works.sum())
+    w = world.build_windows(
+        np.ascontiguousarray(hours_per_weekday, dtype=np.float64),
+        np.rint(np.asarray(day_start_hour, dtype=np.float64) * 3600.0),
+        np.asarray(absence_probability, dtype=np.float64),
+        start_date.weekday(),
+        is_holiday,
+        stream,
+        starts,
+        ends,
+        offsets,
+    )
     return Calendar(
-        window_start=np.concatenate(starts) if starts else np.zeros(0),
-        window_end=np.concatenate(ends) if ends else np.zeros(0),
+        window_start=starts[:w].copy(),
+        window_end=ends[:w].copy(),
         offsets=offsets,
         horizon_seconds=horizon_days * SECONDS_PER_DAY,
     )

@@ -14,9 +14,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim.config.schema import ErrorProfileConfig, ExpertPoolConfig
-from sim.model.agreement import AgreementRule
-from sim.model.benchmark import Benchmark, Strata
-from sim.model.errors import independent_errors
+from sim.kernels import world
+from sim.model.agreement import AgreementRule, rule_array
+from sim.model.benchmark import Benchmark, Strata, profile_array
 
 FloatArray = NDArray[np.float64]
 
@@ -94,31 +94,26 @@ def draw_reviews(
     pool: ExpertPool,
     profile: ErrorProfileConfig,
     rule: AgreementRule,
-    rng: np.random.Generator,
+    stream: NDArray[np.uint64],
 ) -> ReviewDraws:
     """Draw every review's time noise, error uniform and wrong label for all items and stages."""
-    n = bench.n_items
-    shape = (n, N_STAGES)
-    z = rng.standard_normal(shape)
-    error_u = rng.random(shape)
-    u_value, u_sign, u_extra = rng.random(shape), rng.random(shape), rng.random(shape)
-
-    s = bench.stratum
-    median = pool.review_minutes_median * strata.complexity[s][:, None]
-    base = median * np.exp(pool.review_minutes_sigma * z)
-
-    wrong = independent_errors(
-        bench.truth[:, None],
-        bench.value_kind[:, None],
-        strata.value_min[s][:, None],
-        strata.value_max[s][:, None],
-        strata.n_categories[s][:, None],
-        u_value,
-        u_sign,
-        u_extra,
-        profile.extraction_relative_scale,
-        profile.ordinal_extra_steps_mean,
-        profile.date_shift_days_mean,
-        rule,
+    shape = (bench.n_items, N_STAGES)
+    base, error_u, wrong = np.empty(shape), np.empty(shape), np.empty(shape)
+    world.draw_reviews(
+        bench.stratum,
+        bench.value_kind,
+        bench.truth,
+        strata.value_min,
+        strata.value_max,
+        strata.n_categories,
+        strata.complexity,
+        pool.review_minutes_median,
+        pool.review_minutes_sigma,
+        profile_array(profile),
+        rule_array(rule),
+        stream,
+        base,
+        error_u,
+        wrong,
     )
     return ReviewDraws(base_minutes=base, error_u=error_u, wrong_label=wrong)

@@ -6,7 +6,9 @@ asked for) and returns arrays; engines call it, never the other way round.
 Contract (checked for every registered policy by :mod:`sim.testing.policies`):
 
 * :meth:`Policy.triage` returns one float64 queue key per item; lower keys are reviewed first,
-  ``inf`` keeps an item out of the queue. Randomness comes only from the generator passed in.
+  ``inf`` keeps an item out of the queue. Randomness comes only from the ``stream`` passed in:
+  a uint64[4] kernel stream state (draw with :mod:`sim.kernels.random`, or seed a NumPy
+  generator with ``np.random.default_rng(stream)``).
 * :meth:`Policy.on_verdict` is told every completed expert verdict, in event order, and returns
   ``(items, keys)`` to (re-)queue; items already reviewed or under review are ignored by the
   engine. It must be deterministic given the calls it has seen.
@@ -83,8 +85,9 @@ class Policy(ABC):
         self.config = config
 
     @abstractmethod
-    def triage(self, evidence: Evidence, rng: np.random.Generator) -> FloatArray:
-        """Queue keys ``(n,)``: lower first, :data:`NOT_QUEUED` for items experts never see."""
+    def triage(self, evidence: Evidence, stream: NDArray[np.uint64]) -> FloatArray:
+        """Queue keys ``(n,)``: lower first, :data:`NOT_QUEUED` for items experts never see.
+        ``stream`` is this replication's policy stream (advanced in place)."""
 
     def on_verdict(self, item: int, label: float) -> tuple[IntArray, FloatArray]:
         """Learn from one verdict; return items to (re-)queue with their new keys."""

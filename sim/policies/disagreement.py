@@ -27,7 +27,7 @@ class DisagreementTriage(Policy):
     name = "disagreement"
     needs_recompute = True
 
-    def triage(self, evidence: Evidence, rng: np.random.Generator) -> FloatArray:
+    def triage(self, evidence: Evidence, stream: NDArray[np.uint64]) -> FloatArray:
         d = disagreement_with_original(evidence)
         return order_keys(
             -np.nan_to_num(d, nan=0.0), queued=contentious(d, self.config.contentious_threshold)

@@ -16,7 +16,7 @@ class NoReview(Policy):
     name = "none"
     needs_experts = False
 
-    def triage(self, evidence: Evidence, rng: np.random.Generator) -> FloatArray:
+    def triage(self, evidence: Evidence, stream: NDArray[np.uint64]) -> FloatArray:
         return np.full(evidence.n_items, NOT_QUEUED)
 
     def finalize(

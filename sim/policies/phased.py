@@ -29,7 +29,7 @@ class PhasedStewardship(Policy):
     needs_audit = True
     needs_recompute = True
 
-    def triage(self, evidence: Evidence, rng: np.random.Generator) -> FloatArray:
+    def triage(self, evidence: Evidence, stream: NDArray[np.uint64]) -> FloatArray:
         d = disagreement_with_original(evidence)
         queued = contentious(d, self.config.contentious_threshold)
         by_disagreement = -np.nan_to_num(d, nan=0.0)

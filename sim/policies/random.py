@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from sim.kernels.random import permutation
 from sim.policies.base import Decision, Evidence, ExpertVerdicts, FloatArray, Policy, expert_else
 
 
@@ -16,8 +17,8 @@ class RandomReview(Policy):
 
     name = "random"
 
-    def triage(self, evidence: Evidence, rng: np.random.Generator) -> FloatArray:
-        return rng.permutation(evidence.n_items).astype(np.float64)
+    def triage(self, evidence: Evidence, stream: NDArray[np.uint64]) -> FloatArray:
+        return permutation(stream, evidence.n_items).astype(np.float64)
 
     def finalize(
         self, evidence: Evidence, verdicts: ExpertVerdicts

@@ -14,6 +14,7 @@ from typing import ClassVar
 import numpy as np
 
 from sim.config.schema import PolicyConfig, RecomputeConfig, ScenarioConfig, StratumConfig
+from sim.kernels.random import stream_states
 from sim.model.agreement import AgreementRule
 from sim.model.benchmark import Strata, generate_benchmark
 from sim.model.verifiers import AuditResult, run_recompute
@@ -62,13 +63,16 @@ def contract_evidence(seed: int = 0) -> tuple[Evidence, np.ndarray]:
             ),
         ],
     )
-    rng = np.random.default_rng(seed)
+    streams = stream_states(np.random.SeedSequence(seed), 3)
     strata = Strata.from_config(scenario)
     rule = AgreementRule()
-    bench = generate_benchmark(strata, scenario.error_profile, rule, rng)
+    bench = generate_benchmark(strata, scenario.error_profile, rule, streams[0])
     wrong = bench.original_wrong(rule)
-    rc = run_recompute(bench, wrong, strata, scenario.error_profile, RecomputeConfig(), rule, rng)
-    audit = AuditResult(flagged=rng.random(bench.n_items) < 0.5, usd=0.0, llm_hours=0.0)
+    rc = run_recompute(
+        bench, wrong, strata, scenario.error_profile, RecomputeConfig(), rule, streams[1]
+    )
+    flagged = np.random.default_rng(streams[2]).random(bench.n_items) < 0.5
+    audit = AuditResult(flagged=flagged, usd=0.0, llm_hours=0.0)
     evidence = Evidence(
         stratum=bench.stratum,
         group=bench.group,
@@ -80,6 +84,12 @@ def contract_evidence(seed: int = 0) -> tuple[Evidence, np.ndarray]:
         recompute=rc,
     )
     return evidence, bench.truth
+
+
+def policy_stream(seed: int) -> np.ndarray:
+    """A fresh policy stream state."""
+    state: np.ndarray = stream_states(np.random.SeedSequence(seed), 1)[0]
+    return state
 
 
 class PolicyContract:
@@ -97,7 +107,7 @@ class PolicyContract:
 
     def test_triage_gives_one_key_per_item(self) -> None:
         evidence, _ = contract_evidence()
-        keys = self.make().triage(evidence, np.random.default_rng(1))
+        keys = self.make().triage(evidence, policy_stream(1))
         assert keys.shape == (evidence.n_items,)
         assert keys.dtype == np.float64
         assert not np.isnan(keys).any()
@@ -106,13 +116,13 @@ class PolicyContract:
 
     def test_triage_is_deterministic_given_the_generator(self) -> None:
         evidence, _ = contract_evidence()
-        a = self.make().triage(evidence, np.random.default_rng(7))
-        b = self.make().triage(evidence, np.random.default_rng(7))
+        a = self.make().triage(evidence, policy_stream(7))
+        b = self.make().triage(evidence, policy_stream(7))
         np.testing.assert_array_equal(a, b)
 
     def test_experts_needed_iff_something_is_queued(self) -> None:
         evidence, _ = contract_evidence()
-        keys = self.make().triage(evidence, np.random.default_rng(1))
+        keys = self.make().triage(evidence, policy_stream(1))
         if not self.policy_class.needs_experts:
             assert not np.isfinite(keys).any()
 
@@ -123,7 +133,7 @@ class PolicyContract:
         reviewed[::3] = True
         verdicts = ExpertVerdicts(label=np.where(reviewed, truth, np.nan), reviewed=reviewed)
         policy = self.make()
-        policy.triage(evidence, np.random.default_rng(1))
+        policy.triage(evidence, policy_stream(1))
         final, decision = policy.finalize(evidence, verdicts)
         assert final.shape == (n,)
         assert decision.shape == (n,)
@@ -137,7 +147,7 @@ class PolicyContract:
     def test_on_verdict_returns_matching_arrays(self) -> None:
         evidence, _ = contract_evidence()
         policy = self.make()
-        policy.triage(evidence, np.random.default_rng(1))
+        policy.triage(evidence, policy_stream(1))
         items, keys = policy.on_verdict(0, 1.0)
         assert items.shape == keys.shape
         assert items.dtype.kind == "i"

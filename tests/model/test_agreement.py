@@ -3,12 +3,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from sim.kernels.labels import tolerance_gap
 from sim.model.agreement import (
     AgreementRule,
     ValueKind,
     agrees,
     relative_disagreement,
-    tolerance_gap,
+    rule_array,
 )
 
 RULE = AgreementRule()
@@ -62,6 +63,6 @@ def test_relative_disagreement_matches_the_audit_triage() -> None:
 def test_a_shift_by_the_gap_always_disagrees(ref: float, kind: int, extra: float) -> None:
     if kind != D:
         ref = float(np.round(ref))
-    gap = float(tolerance_gap(np.array(ref), np.array(kind, dtype=np.int8), RULE))
+    gap = tolerance_gap(ref, kind, rule_array(RULE))
     for shifted in (ref + gap + extra, ref - gap - extra):
         assert not bool(agrees(shifted, ref, kind, RULE))

@@ -6,6 +6,7 @@ from sim.config.schema import ErrorProfileConfig, ScenarioConfig, StratumConfig
 from sim.model.agreement import AgreementRule, ValueKind
 from sim.model.benchmark import Strata, generate_benchmark
 from sim.model.errors import ErrorMode
+from tests.conftest import stream
 
 RULE = AgreementRule()
 
@@ -37,7 +38,7 @@ def stratum_configs(draw: st.DrawFn, i: int) -> StratumConfig:
 def test_every_error_disagrees_and_every_right_label_agrees(data: st.DataObject, seed: int) -> None:
     specs = [data.draw(stratum_configs(i)) for i in range(data.draw(st.integers(1, 5)))]
     strata = strata_of(*specs)
-    b = generate_benchmark(strata, ErrorProfileConfig(), RULE, np.random.default_rng(seed))
+    b = generate_benchmark(strata, ErrorProfileConfig(), RULE, stream(seed))
     assert b.n_items == strata.n_items
     np.testing.assert_array_equal(b.original_wrong(RULE), b.error_mode != ErrorMode.NONE)
     under = b.error_mode == ErrorMode.UNDERSPECIFIED
@@ -59,7 +60,7 @@ def test_ordinal_scores_stay_integers_in_range() -> None:
             underspecified_share=0.0,
         )
     )
-    b = generate_benchmark(s, ErrorProfileConfig(), RULE, np.random.default_rng(0))
+    b = generate_benchmark(s, ErrorProfileConfig(), RULE, stream(0))
     assert b.original.min() >= 3
     assert b.original.max() <= 15
     assert (np.abs(b.original - b.truth) >= 2).all()
@@ -87,7 +88,7 @@ def test_logic_errors_share_one_shift_per_stratum() -> None:
         ),
     )
     profile = ErrorProfileConfig(extraction_weight=0.0, logic_weight=1.0)
-    b = generate_benchmark(s, profile, RULE, np.random.default_rng(3))
+    b = generate_benchmark(s, profile, RULE, stream(3))
     assert (b.error_mode == ErrorMode.LOGIC).all()
     days = np.abs(b.original - b.truth)[b.stratum == 0]
     assert np.unique(days).size == 1, "a date stratum's logic error shifts every item equally"
@@ -98,7 +99,7 @@ def test_logic_errors_share_one_shift_per_stratum() -> None:
 def test_errors_cluster_by_stratum_under_the_hierarchical_profile() -> None:
     s = strata_of(*[StratumConfig(name=f"s{i}", size=30) for i in range(400)])
     profile = ErrorProfileConfig(zero_error_probability=0.3)
-    b = generate_benchmark(s, profile, RULE, np.random.default_rng(5))
+    b = generate_benchmark(s, profile, RULE, stream(5))
     errors = np.bincount(b.stratum, weights=b.error_mode > 0)
     point_mass = b.stratum_error_rate == 0.0
     assert (errors[point_mass] == 0).all()
@@ -114,6 +115,6 @@ def test_configured_rates_are_used() -> None:
         StratumConfig(name="a", size=20000, error_rate=0.25),
         StratumConfig(name="b", size=10, error_rate=0.0),
     )
-    b = generate_benchmark(s, ErrorProfileConfig(), RULE, np.random.default_rng(1))
+    b = generate_benchmark(s, ErrorProfileConfig(), RULE, stream(1))
     assert abs((b.error_mode[b.stratum == 0] > 0).mean() - 0.25) < 0.015
     assert (b.error_mode[b.stratum == 1] == 0).all()

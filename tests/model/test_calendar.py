@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from sim.model.calendar import build_calendar, finish_of_work
+from tests.conftest import stream
 
 MONDAY = dt.date(2027, 1, 4)
 
@@ -16,7 +17,7 @@ def calendar(hours: list[float], absence: float = 0.0, holidays=(), days: int = 
         MONDAY,
         list(holidays),
         days,
-        np.random.default_rng(0),
+        stream(0),
     )
 
 

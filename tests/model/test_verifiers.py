@@ -10,6 +10,7 @@ from sim.config.schema import (
 from sim.model.agreement import AgreementRule, agrees
 from sim.model.benchmark import Strata, generate_benchmark
 from sim.model.verifiers import consensus_of_runs, run_audit, run_recompute
+from tests.conftest import stream
 
 RULE = AgreementRule()
 
@@ -37,7 +38,7 @@ def world(n: int = 4000, rate: float = 0.4, seed: int = 0):
         ],
     )
     strata = Strata.from_config(sc)
-    b = generate_benchmark(strata, ErrorProfileConfig(), RULE, np.random.default_rng(seed))
+    b = generate_benchmark(strata, ErrorProfileConfig(), RULE, stream(seed))
     return strata, b, b.original_wrong(RULE)
 
 
@@ -68,7 +69,7 @@ def test_audit_flags_with_its_sensitivity_and_specificity() -> None:
         usd_per_run=0.01,
         seconds_per_run=36,
     )
-    res = run_audit(b, wrong, strata.n_strata, cfg, np.random.default_rng(1))
+    res = run_audit(b, wrong, strata.n_strata, cfg, stream(1))
     assert abs(res.flagged[wrong].mean() - 0.9) < 0.03
     assert abs(res.flagged[~wrong].mean() - 0.3) < 0.03
     assert res.usd == b.n_items * 5 * 0.01
@@ -78,7 +79,7 @@ def test_audit_flags_with_its_sensitivity_and_specificity() -> None:
 def test_perfect_recomputation_finds_the_truth() -> None:
     strata, b, wrong = world()
     cfg = RecomputeConfig(run_accuracy=1.0, error_correlation=0.0)
-    rc = run_recompute(b, wrong, strata, ErrorProfileConfig(), cfg, RULE, np.random.default_rng(2))
+    rc = run_recompute(b, wrong, strata, ErrorProfileConfig(), cfg, RULE, stream(2))
     assert rc.consensus.all()
     assert agrees(rc.label, b.truth, b.value_kind, RULE).all()
 
@@ -86,11 +87,11 @@ def test_perfect_recomputation_finds_the_truth() -> None:
 def test_shared_blind_spots_reproduce_the_original_error() -> None:
     strata, b, wrong = world()
     cfg = RecomputeConfig(run_accuracy=1.0, error_correlation=1.0)
-    rc = run_recompute(b, wrong, strata, ErrorProfileConfig(), cfg, RULE, np.random.default_rng(2))
+    rc = run_recompute(b, wrong, strata, ErrorProfileConfig(), cfg, RULE, stream(2))
     np.testing.assert_array_equal(rc.label[wrong], b.original[wrong])
     # correlation in between: the share of errors the recomputation repeats tracks rho
     cfg = RecomputeConfig(run_accuracy=1.0, error_correlation=0.3)
-    rc = run_recompute(b, wrong, strata, ErrorProfileConfig(), cfg, RULE, np.random.default_rng(2))
+    rc = run_recompute(b, wrong, strata, ErrorProfileConfig(), cfg, RULE, stream(2))
     repeated = agrees(rc.label[wrong], b.original[wrong], b.value_kind[wrong], RULE).mean()
     assert abs(repeated - 0.3) < 0.04
 
@@ -99,10 +100,10 @@ def test_noisy_runs_lose_consensus_more_often_with_a_stricter_rule() -> None:
     strata, b, wrong = world()
     prof = ErrorProfileConfig()
     loose = run_recompute(
-        b, wrong, strata, prof, RecomputeConfig(consensus_runs=3), RULE, np.random.default_rng(3)
+        b, wrong, strata, prof, RecomputeConfig(consensus_runs=3), RULE, stream(3)
     )
     strict = run_recompute(
-        b, wrong, strata, prof, RecomputeConfig(consensus_runs=5), RULE, np.random.default_rng(3)
+        b, wrong, strata, prof, RecomputeConfig(consensus_runs=5), RULE, stream(3)
     )
     assert strict.consensus.mean() < loose.consensus.mean()
     assert (strict.consensus <= loose.consensus).all()

@@ -1,0 +1,103 @@
+"""Random streams inside kernels: xoshiro256** over a uint64[4] state that is advanced in
+place. Each (replication, component) gets its own state from one ``SeedSequence``, so draws never
+depend on threads or chunking. Distributions use fixed algorithms (inversion, Box-Muller,
+Marsaglia-Tsang), so both engines and every thread see the same numbers."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+_TWO_53 = 1.0 / 9007199254740992.0
+
+
+def stream_states(seed: np.random.SeedSequence, n_streams: int) -> np.ndarray:
+    """``(n_streams, 4)`` uint64 states spawned from ``seed``, one per component."""
+    return np.stack([s.generate_state(4, np.uint64) for s in seed.spawn(n_streams)])
+
+
+@njit(cache=True, inline="always")
+def _rotl(x: np.uint64, k: int) -> np.uint64:
+    return (x << np.uint64(k)) | (x >> np.uint64(64 - k))
+
+
+@njit(cache=True)
+def next_u64(s: np.ndarray) -> np.uint64:
+    """Advance ``s`` and return 64 random bits."""
+    result = _rotl(s[1] * np.uint64(5), 7) * np.uint64(9)
+    t = s[1] << np.uint64(17)
+    s[2] ^= s[0]
+    s[3] ^= s[1]
+    s[1] ^= s[2]
+    s[0] ^= s[3]
+    s[2] ^= t
+    s[3] = _rotl(s[3], 45)
+    return result
+
+
+@njit(cache=True)
+def uniform(s: np.ndarray) -> float:
+    """A float64 in [0, 1) with 53 random bits."""
+    return float(next_u64(s) >> np.uint64(11)) * _TWO_53
+
+
+@njit(cache=True)
+def standard_normal(s: np.ndarray) -> float:
+    """Box-Muller (one value per two uniforms)."""
+    u1 = 1.0 - uniform(s)
+    u2 = uniform(s)
+    return math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
+
+
+@njit(cache=True)
+def exponential(s: np.ndarray) -> float:
+    return -math.log1p(-uniform(s))
+
+
+@njit(cache=True)
+def gamma(s: np.ndarray, shape: float) -> float:
+    """Gamma(shape, 1) by Marsaglia-Tsang (boosted for shape < 1)."""
+    boost = 1.0
+    if shape < 1.0:
+        boost = uniform(s) ** (1.0 / shape)
+        shape += 1.0
+    d = shape - 1.0 / 3.0
+    c = 1.0 / math.sqrt(9.0 * d)
+    while True:
+        x = standard_normal(s)
+        v = 1.0 + c * x
+        if v <= 0.0:
+            continue
+        v = v * v * v
+        u = uniform(s)
+        if u < 1.0 - 0.0331 * x * x * x * x or math.log(u) < 0.5 * x * x + d * (
+            1.0 - v + math.log(v)
+        ):
+            return d * v * boost
+
+
+@njit(cache=True)
+def beta(s: np.ndarray, a: float, b: float) -> float:
+    x = gamma(s, a)
+    y = gamma(s, b)
+    return x / (x + y)
+
+
+@njit(cache=True)
+def below(s: np.ndarray, n: int) -> int:
+    """A uniform integer in [0, n)."""
+    return min(int(uniform(s) * n), n - 1)
+
+
+@njit(cache=True)
+def permutation(s: np.ndarray, n: int) -> np.ndarray:
+    """A uniform random permutation of 0..n-1 (Fisher-Yates)."""
+    out = np.arange(n)
+    for i in range(n - 1, 0, -1):
+        j = below(s, i + 1)
+        tmp = out[i]
+        out[i] = out[j]
+        out[j] = tmp
+    return out
