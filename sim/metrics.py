@@ -8,10 +8,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim.engines.base import ReviewLog
-from sim.model.agreement import AgreementRule, agrees
+from sim.kernels import metrics as kernel_metrics
+from sim.model.agreement import AgreementRule, rule_array
 from sim.model.benchmark import Benchmark
-from sim.model.calendar import SECONDS_PER_DAY
-from sim.policies.base import Decision
 
 Z95 = 1.959963984540054
 
@@ -45,17 +44,13 @@ METRIC_DOCS: dict[str, str] = {
     "estimated_error_rate_ci_high": "Wilson 95% interval, high end",
 }
 METRICS: tuple[str, ...] = tuple(METRIC_DOCS)
+assert len(METRICS) == kernel_metrics.N_METRICS
 
 
 def wilson_interval(successes: int, trials: int, z: float = Z95) -> tuple[float, float]:
     """Wilson score interval of a binomial proportion; NaNs when there are no trials."""
-    if trials == 0:
-        return math.nan, math.nan
-    p = successes / trials
-    denom = 1.0 + z * z / trials
-    centre = (p + z * z / (2 * trials)) / denom
-    half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
+    low, high = kernel_metrics.wilson(float(successes), float(trials), z)
+    return float(low), float(high)
 
 
 def replication_metrics(
@@ -68,56 +63,24 @@ def replication_metrics(
     llm_hours: float,
 ) -> dict[str, float]:
     """Every metric of :data:`METRIC_DOCS` for one replication."""
-    kind = bench.value_kind
-    wrong = ~agrees(bench.original, bench.truth, kind, rule)
-    kept = decision != Decision.DROPPED
-    final_wrong = kept & ~agrees(final_label, bench.truth, kind, rule)
-    fixed = wrong & kept & ~final_wrong
-    dropped = ~kept
-    reviewed = log.reviewed
-    contradicted = reviewed & ~agrees(log.expert_label, bench.original, kind, rule)
-    expert_hours = float(log.work_seconds.sum()) / 3600.0
-    expert_usd = float(log.usd.sum())
-    n_reviewed = int(reviewed.sum())
-    low, high = wilson_interval(int(contradicted.sum()), n_reviewed)
-
-    def per_hour(count: int) -> float:
-        return count / expert_hours if expert_hours > 0 else math.nan
-
-    n = bench.n_items
-    n_kept = int(kept.sum())
-    out = {
-        "n_items": float(n),
-        "original_errors": float(wrong.sum()),
-        "original_error_rate": float(wrong.sum()) / n,
-        "residual_errors": float(final_wrong.sum()),
-        "residual_error_rate": float(final_wrong.sum()) / n_kept if n_kept else math.nan,
-        "errors_fixed": float(fixed.sum()),
-        "errors_fixed_by_review": float((fixed & (decision == Decision.EXPERT)).sum()),
-        "errors_fixed_by_recompute": float((fixed & (decision == Decision.RECOMPUTED)).sum()),
-        "correct_changed_wrongly": float((~wrong & final_wrong).sum()),
-        "items_dropped": float(dropped.sum()),
-        "errors_dropped": float((wrong & dropped).sum()),
-        "correct_dropped": float((~wrong & dropped).sum()),
-        "reviews": float(log.n_reviews),
-        "items_reviewed": float(n_reviewed),
-        "expert_hours": expert_hours,
-        "expert_usd": expert_usd,
-        "llm_usd": llm_usd,
-        "llm_hours": llm_hours,
-        "total_usd": expert_usd + llm_usd,
-        "calendar_days": float(log.finish_second.max()) / SECONDS_PER_DAY if log.n_reviews else 0.0,
-        "errors_found": float((contradicted & wrong).sum()),
-        "errors_found_per_expert_hour": per_hour(int((contradicted & wrong).sum())),
-        "errors_fixed_per_expert_hour": per_hour(
-            int((fixed & (decision == Decision.EXPERT)).sum())
-        ),
-        "estimated_error_rate": float(contradicted.sum()) / n_reviewed if n_reviewed else math.nan,
-        "estimated_error_rate_ci_low": low,
-        "estimated_error_rate_ci_high": high,
-    }
-    assert tuple(out) == METRICS
-    return out
+    out = np.empty(len(METRICS))
+    kernel_metrics.replication_metrics(
+        bench.truth,
+        bench.original,
+        bench.value_kind,
+        final_label,
+        decision,
+        log.expert_label,
+        log.reviewed,
+        log.work_seconds,
+        log.usd,
+        log.finish_second,
+        rule_array(rule),
+        llm_usd,
+        llm_hours,
+        out,
+    )
+    return dict(zip(METRICS, out.tolist(), strict=True))
 
 
 def summarize(columns: dict[str, NDArray[np.float64]]) -> dict[str, dict[str, float]]:

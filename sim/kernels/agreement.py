@@ -31,3 +31,20 @@ def agrees_one(label: float, reference: float, kind: int, rule: np.ndarray) -> b
     else:
         tol = rule[2] * abs_ref
     return diff <= tol
+
+
+@njit(cache=True)
+def relative_disagreement_one(label: float, reference: float, kind: int) -> float:
+    """The triage's distance: ``|a - b| / max(|a|, |b|)`` for numbers, ``inf`` for a date or
+    category mismatch or when exactly one side is N/A, 0 when both are N/A or equal."""
+    a_na = math.isnan(label)
+    b_na = math.isnan(reference)
+    if a_na and b_na:
+        return 0.0
+    if a_na or b_na:
+        return np.inf
+    diff = abs(label - reference)
+    if kind == 2 or kind == 3:
+        return np.inf if diff > 0.0 else 0.0
+    scale = max(abs(label), abs(reference))
+    return diff / scale if scale > 0.0 else 0.0

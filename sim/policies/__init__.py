@@ -6,6 +6,7 @@ from sim.policies.base import (
     Decision,
     Evidence,
     ExpertVerdicts,
+    KernelPolicy,
     Policy,
 )
 from sim.policies.disagreement import DisagreementTriage
@@ -36,6 +37,7 @@ __all__ = [
     "DisagreementTriage",
     "Evidence",
     "ExpertVerdicts",
+    "KernelPolicy",
     "NoReview",
     "PhasedStewardship",
     "Policy",

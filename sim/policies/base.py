@@ -26,6 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim.config.schema import PolicyConfig
+from sim.kernels import policies as kernels
 from sim.model.agreement import AgreementRule
 from sim.model.verifiers import AuditResult, RecomputeResult
 
@@ -100,21 +101,57 @@ class Policy(ABC):
         """Final label ``(n,)`` and :class:`Decision` code ``(n,)`` of every item."""
 
 
-def expert_else(
-    verdicts: ExpertVerdicts, label: FloatArray, decision: Decision
-) -> tuple[FloatArray, NDArray[np.int8]]:
-    """The expert's label where reviewed, else ``label`` decided by ``decision``."""
-    final = np.where(verdicts.reviewed, verdicts.label, label)
-    code = np.where(verdicts.reviewed, Decision.EXPERT, decision).astype(np.int8)
-    return final, code
+class KernelPolicy(Policy):
+    """A policy whose triage and final-label rules are kernels of
+    :mod:`sim.kernels.policies` (selected by ``kernel_id``), so the Numba engine can run whole
+    replications of it in compiled code. Subclasses only declare their traits."""
 
+    kernel_id: ClassVar[int]
 
-def order_keys(*keys: NDArray[np.generic], queued: NDArray[np.bool_]) -> FloatArray:
-    """Rank queued items by ``keys`` (primary first, ascending; ties by item index) into
-    distinct float keys 0, 1, 2, ...; unqueued items get :data:`NOT_QUEUED`."""
-    n = queued.shape[0]
-    order = np.lexsort((np.arange(n), *reversed(keys)))
-    order = order[queued[order]]
-    out = np.full(n, NOT_QUEUED)
-    out[order] = np.arange(order.shape[0], dtype=np.float64)
-    return out
+    def _verifier_arrays(
+        self, evidence: Evidence
+    ) -> tuple[NDArray[np.bool_], NDArray[np.bool_], FloatArray]:
+        n = evidence.n_items
+        flagged = evidence.audit.flagged if evidence.audit else np.zeros(n, dtype=np.bool_)
+        rc = evidence.recompute
+        if rc is None and self.needs_recompute:
+            raise ValueError(f"policy {self.name!r} needs the recomputation verifier's results")
+        consensus = rc.consensus if rc else np.zeros(n, dtype=np.bool_)
+        recomputed = rc.label if rc else np.full(n, np.nan)
+        return flagged, consensus, recomputed
+
+    def triage(self, evidence: Evidence, stream: NDArray[np.uint64]) -> FloatArray:
+        flagged, consensus, recomputed = self._verifier_arrays(evidence)
+        keys = np.empty(evidence.n_items)
+        kernels.triage_keys(
+            self.kernel_id,
+            evidence.original,
+            evidence.value_kind,
+            flagged,
+            consensus,
+            recomputed,
+            self.config.contentious_threshold,
+            self.config.audit_first,
+            stream,
+            keys,
+        )
+        return keys
+
+    def finalize(
+        self, evidence: Evidence, verdicts: ExpertVerdicts
+    ) -> tuple[FloatArray, NDArray[np.int8]]:
+        _, consensus, recomputed = self._verifier_arrays(evidence)
+        n = evidence.n_items
+        final = np.empty(n)
+        decision = np.empty(n, dtype=np.int8)
+        kernels.finalize(
+            self.kernel_id,
+            verdicts.reviewed,
+            verdicts.label,
+            evidence.original,
+            consensus,
+            recomputed,
+            final,
+            decision,
+        )
+        return final, decision

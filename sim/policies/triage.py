@@ -1,11 +1,12 @@
-"""The audit's triage rule, shared by the policies that use the recomputation."""
+"""The audit's triage rule as array helpers (the kernels in :mod:`sim.kernels.policies` apply
+it inside policies)."""
 
 from __future__ import annotations
 
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.model.agreement import relative_disagreement
+from sim.kernels.policies import disagreement
 from sim.policies.base import Evidence, FloatArray
 
 
@@ -14,9 +15,10 @@ def disagreement_with_original(evidence: Evidence) -> FloatArray:
     (``inf`` for an N/A recomputation or a date/category mismatch; ``NaN`` without consensus)."""
     rc = evidence.recompute
     if rc is None:
-        raise ValueError("this policy needs the recomputation verifier's results")
-    d = relative_disagreement(rc.label, evidence.original, evidence.value_kind)
-    return np.where(rc.consensus, d, np.nan)
+        raise ValueError("this needs the recomputation verifier's results")
+    out = np.empty(evidence.n_items)
+    disagreement(evidence.original, evidence.value_kind, rc.consensus, rc.label, out)
+    return out
 
 
 def contentious(disagreement: FloatArray, threshold: float) -> NDArray[np.bool_]:

@@ -3,14 +3,12 @@ import numpy as np
 from sim.config.schema import PolicyConfig
 from sim.policies import Decision, DisagreementTriage, ExpertVerdicts, PhasedStewardship
 from sim.policies.triage import contentious, disagreement_with_original
-from sim.testing.policies import contract_evidence
+from sim.testing.policies import contract_evidence, policy_stream
 
 
 def test_disagreement_reviews_largest_disagreement_first() -> None:
     ev, _ = contract_evidence()
-    keys = DisagreementTriage(PolicyConfig(name="disagreement")).triage(
-        ev, np.random.default_rng(0)
-    )
+    keys = DisagreementTriage(PolicyConfig(name="disagreement")).triage(ev, policy_stream(0))
     d = disagreement_with_original(ev)
     queued = np.isfinite(keys)
     np.testing.assert_array_equal(queued, contentious(d, 0.05))
@@ -22,7 +20,7 @@ def test_disagreement_reviews_largest_disagreement_first() -> None:
 def test_phased_reviews_audit_flags_first_and_drops_without_consensus() -> None:
     ev, _ = contract_evidence()
     policy = PhasedStewardship(PolicyConfig(name="phased"))
-    keys = policy.triage(ev, np.random.default_rng(0))
+    keys = policy.triage(ev, policy_stream(0))
     queued = np.isfinite(keys)
     assert ev.audit is not None
     assert ev.recompute is not None

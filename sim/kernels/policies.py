@@ -1,0 +1,116 @@
+"""The built-in policies' triage and final-label rules as kernels (ids: 0 none, 1 random,
+2 disagreement, 3 phased). Decisions: 0 original, 1 recomputed, 2 expert, 3 dropped."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from sim.kernels.agreement import relative_disagreement_one
+from sim.kernels.random import permutation
+
+NONE, RANDOM, DISAGREEMENT, PHASED = 0, 1, 2, 3
+ORIGINAL, RECOMPUTED, EXPERT, DROPPED = 0, 1, 2, 3
+
+
+@njit(cache=True)
+def disagreement(
+    original: np.ndarray,
+    kind: np.ndarray,
+    consensus: np.ndarray,
+    recomputed: np.ndarray,
+    out: np.ndarray,
+) -> None:
+    """Relative disagreement of the consensus recomputed label with the original (NaN
+    without consensus)."""
+    for i in range(original.shape[0]):
+        out[i] = (
+            relative_disagreement_one(recomputed[i], original[i], kind[i])
+            if consensus[i]
+            else np.nan
+        )
+
+
+@njit(cache=True)
+def triage_keys(
+    policy: int,
+    original: np.ndarray,
+    kind: np.ndarray,
+    flagged: np.ndarray,
+    consensus: np.ndarray,
+    recomputed: np.ndarray,
+    threshold: float,
+    audit_first: bool,
+    stream: np.ndarray,
+    keys: np.ndarray,
+) -> None:
+    """Queue keys: lower first, inf for items experts never see. Contentious items (consensus
+    that contradicts the original by more than ``threshold``) are ranked by decreasing
+    disagreement, audit-flagged first for phased when ``audit_first``; ties by item index."""
+    n = original.shape[0]
+    keys[:] = np.inf
+    if policy == NONE:
+        return
+    if policy == RANDOM:
+        perm = permutation(stream, n)
+        for i in range(n):
+            keys[i] = perm[i]
+        return
+    d = np.empty(n)
+    disagreement(original, kind, consensus, recomputed, d)
+    queued = np.empty(n, dtype=np.int64)
+    m = 0
+    for i in range(n):
+        if not math.isnan(d[i]) and d[i] > threshold:
+            queued[m] = i
+            m += 1
+    queued = queued[:m]
+    neg = np.empty(m)
+    for q in range(m):
+        neg[q] = -d[queued[q]]
+    order = queued[np.argsort(neg, kind="mergesort")]
+    if policy == PHASED and audit_first:
+        first = np.empty(m, dtype=np.int64)
+        f = 0
+        for q in range(m):
+            if flagged[order[q]]:
+                first[f] = order[q]
+                f += 1
+        for q in range(m):
+            if not flagged[order[q]]:
+                first[f] = order[q]
+                f += 1
+        order = first
+    for q in range(m):
+        keys[order[q]] = q
+
+
+@njit(cache=True)
+def finalize(
+    policy: int,
+    reviewed: np.ndarray,
+    expert_label: np.ndarray,
+    original: np.ndarray,
+    consensus: np.ndarray,
+    recomputed: np.ndarray,
+    final: np.ndarray,
+    decision: np.ndarray,
+) -> None:
+    """Every item's final label and decision: the expert's where reviewed; otherwise the
+    original, except for phased: the recomputed label where there is consensus, else dropped."""
+    for i in range(original.shape[0]):
+        if reviewed[i]:
+            final[i] = expert_label[i]
+            decision[i] = EXPERT
+        elif policy == PHASED:
+            if consensus[i]:
+                final[i] = recomputed[i]
+                decision[i] = RECOMPUTED
+            else:
+                final[i] = np.nan
+                decision[i] = DROPPED
+        else:
+            final[i] = original[i]
+            decision[i] = ORIGINAL
