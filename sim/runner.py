@@ -1,10 +1,13 @@
 """Replications of a scenario, each from its own SeedSequence child, collected into columns.
 
 Replication ``r`` always uses child ``r`` of ``SeedSequence(seed)``, so results do not depend on
-how replications are split across threads, processes or chunks."""
+how replications are split across threads, processes or chunks. With the numba engine and a
+kernel policy, whole replications run compiled and in parallel; the first few are also run
+step by step for their item and event detail, and must give the same metrics."""
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,6 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 from tqdm import tqdm
 
+from sim.engines.numba_engine import NumbaEngine
 from sim.metrics import METRICS
 from sim.records import Columns, event_columns, item_columns
 from sim.replication import ReplicationResult, run_replication
@@ -27,7 +31,7 @@ class RunResult:
     items: list[Columns]
     """Item records of the first ``item_replications`` replications, one chunk each."""
     events: list[Columns]
-    """Review records of every replication, one chunk each."""
+    """Review records of the first ``event_replications`` replications, one chunk each."""
 
 
 def replication_seeds(seed: int, replications: int) -> list[np.random.SeedSequence]:
@@ -40,14 +44,16 @@ def run_scenario(
     seed: int,
     *,
     item_replications: int = 10,
+    event_replications: int = 100,
     progress: bool = False,
     on_replication: Callable[[int, ReplicationResult], None] | None = None,
 ) -> RunResult:
-    """Run ``replications`` replications; keep item detail for the first
-    ``item_replications`` and every replication's review events."""
-    columns = {name: np.empty(replications) for name in METRICS}
+    """Run ``replications`` replications and keep the detail of the first few."""
+    seeds = replication_seeds(seed, replications)
+    table = np.empty((replications, len(METRICS)))
     items: list[Columns] = []
     events: list[Columns] = []
+    n_detail = min(replications, max(item_replications, event_replications))
     bar = tqdm(
         total=replications,
         desc=f"{sc.name} · {sc.policy_class.name}",
@@ -56,16 +62,29 @@ def run_scenario(
         file=sys.stderr,
         leave=False,
     )
+    engine = sc.engine
+    compiled = isinstance(engine, NumbaEngine) and engine.runs_whole(sc.policy_class)
     with bar:
-        for r, ss in enumerate(replication_seeds(seed, replications)):
-            res = run_replication(sc, ss)
-            for name in METRICS:
-                columns[name][r] = res.metrics[name]
+        if compiled:
+            assert isinstance(engine, NumbaEngine)
+            chunk = max(4 * engine.threads, math.ceil(replications / 50))
+            for lo in range(0, replications, chunk):
+                hi = min(replications, lo + chunk)
+                table[lo:hi] = engine.run_replications(sc, seeds[lo:hi], len(METRICS))
+                bar.update(hi - lo)
+        for r in range(replications if not compiled else n_detail):
+            res = run_replication(sc, seeds[r])
+            row = np.array([res.metrics[name] for name in METRICS])
+            if compiled and not np.array_equal(row, table[r], equal_nan=True):
+                raise RuntimeError(f"replication {r}: compiled and step-by-step runs differ")
+            table[r] = row
             if r < item_replications:
                 items.append(item_columns(r, res, sc.rule))
-            if res.log.n_reviews:
+            if r < event_replications and res.log.n_reviews:
                 events.append(event_columns(r, res, sc.rule))
             if on_replication is not None:
                 on_replication(r, res)
-            bar.update()
-    return RunResult(metrics=columns, items=items, events=events)
+            if not compiled:
+                bar.update()
+    metrics = {name: table[:, j].copy() for j, name in enumerate(METRICS)}
+    return RunResult(metrics=metrics, items=items, events=events)

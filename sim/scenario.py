@@ -63,5 +63,5 @@ def build_scenario(cfg: RootConfig) -> Scenario:
         policy_class=REGISTRY[cfg.policy.name],
         policy_config=cfg.policy,
         budget=cfg.budget,
-        engine=ENGINES[cfg.engine.name](),
+        engine=ENGINES[cfg.engine.name](threads=cfg.engine.threads),
     )

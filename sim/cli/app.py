@@ -43,6 +43,7 @@ def run(
         root.replications,
         root.seed,
         item_replications=root.output.item_replications if root.output.write else 0,
+        event_replications=root.output.event_replications if root.output.write else 0,
         progress=root.progress,
     )
     summary = {

@@ -155,6 +155,8 @@ class EngineConfig:
     """Which engine runs the expert-review event loop."""
 
     name: str = "numba"
+    threads: int = 0
+    """Threads for replications (numba engine); 0 uses every core. Results do not depend on it."""
 
 
 @dataclass
@@ -174,6 +176,8 @@ class OutputConfig:
     dir: str = "outputs"
     item_replications: int = 10
     """``items.parquet`` holds the first this-many replications (all items each)."""
+    event_replications: int = 100
+    """``events.parquet`` holds the reviews of the first this-many replications."""
     write: bool = True
 
 

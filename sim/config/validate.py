@@ -211,6 +211,12 @@ def validate(cfg: RootConfig, *, policies: Mapping[str, PolicyTraits], engines: 
         raise ConfigError("replications", cfg.replications, "an integer >= 1")
     if not isinstance(cfg.seed, int) or cfg.seed < 0:
         raise ConfigError("seed", cfg.seed, "an integer >= 0")
+    if not isinstance(cfg.engine.threads, int) or cfg.engine.threads < 0:
+        raise ConfigError("engine.threads", cfg.engine.threads, "an integer >= 0 (0: all cores)")
+    if not isinstance(cfg.output.event_replications, int) or cfg.output.event_replications < 0:
+        raise ConfigError(
+            "output.event_replications", cfg.output.event_replications, "an integer >= 0"
+        )
     if not isinstance(cfg.output.item_replications, int) or cfg.output.item_replications < 0:
         raise ConfigError(
             "output.item_replications", cfg.output.item_replications, "an integer >= 0"

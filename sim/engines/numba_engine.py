@@ -1,22 +1,61 @@
-"""The fast engine: the same event semantics as the SimPy engine, as one ``@njit`` kernel."""
+"""The fast engine: the same event semantics as the SimPy engine, as ``@njit`` kernels.
+
+Two ways in. :meth:`NumbaEngine.review` runs one replication's event loop (any policy whose
+verdict hook is not overridden). :meth:`NumbaEngine.run_replications` runs whole replications of
+a :class:`~sim.policies.base.KernelPolicy` in compiled code, in parallel over replications."""
 
 from __future__ import annotations
 
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
+import numba
+import numpy as np
+from numpy.typing import NDArray
+
+from sim.config.validate import ConfigError
 from sim.engines.base import ReviewLog, ReviewProblem
+from sim.kernels.random import stream_states
+from sim.kernels.replications import run_replications
 from sim.kernels.review_loop import review_loop
 from sim.model.agreement import rule_array
-from sim.policies.base import Policy
+from sim.model.benchmark import profile_array
+from sim.policies.base import KernelPolicy, Policy
+
+if TYPE_CHECKING:
+    from sim.scenario import Scenario
+
+N_STREAMS = 6
 
 
 class NumbaEngine:
-    """Array event loop (:func:`sim.kernels.review_loop.review_loop`). Policies that re-key the
-    queue on verdicts need their ``on_verdict`` as a kernel and run on ``simpy`` until then."""
+    """Array event loop (:func:`sim.kernels.review_loop.review_loop`) and whole compiled
+    replications (:func:`sim.kernels.replications.run_replications`)."""
 
     name = "numba"
 
+    def __init__(self, threads: int = 0) -> None:
+        available: int = numba.config.NUMBA_NUM_THREADS  # type: ignore[attr-defined]
+        if not 0 <= threads <= available:
+            raise ConfigError(
+                "engine.threads",
+                threads,
+                f"0 (all) or a count up to {available} (NUMBA_NUM_THREADS)",
+            )
+        self.threads = threads or available
+
+    @staticmethod
+    def runs_whole(policy_class: type[Policy]) -> bool:
+        """Can whole replications of this policy run in compiled code?"""
+        return (
+            issubclass(policy_class, KernelPolicy) and policy_class.on_verdict is Policy.on_verdict
+        )
+
     def review(self, problem: ReviewProblem, policy: Policy) -> ReviewLog:
+        if type(policy).on_verdict is not Policy.on_verdict:
+            raise NotImplementedError(
+                f"policy {type(policy).name!r} re-keys the queue on verdicts; run it with "
+                "engine=simpy until its on_verdict is a kernel"
+            )
         n = problem.n_items
         log = np.empty((3 * n, 9))
         expert_label = np.full(n, np.nan)
@@ -59,3 +98,89 @@ class NumbaEngine:
             expert_label=expert_label,
             reviewed=reviewed,
         )
+
+    def run_replications(
+        self, sc: Scenario, seeds: list[np.random.SeedSequence], n_metrics: int
+    ) -> NDArray[np.float64]:
+        """Metrics ``(len(seeds), n_metrics)`` of whole replications, one per seed."""
+        states = np.stack([stream_states(s, N_STREAMS) for s in seeds])
+        out = np.empty((len(seeds), n_metrics))
+        previous = numba.get_num_threads()
+        numba.set_num_threads(self.threads)
+        try:
+            kernel: Any = run_replications
+            kernel(states, *_scenario_arrays(sc), out)
+        finally:
+            numba.set_num_threads(previous)
+        return out
+
+
+def _scenario_arrays(sc: Scenario) -> tuple[Any, ...]:
+    """The scenario as the flat arrays :func:`run_replications` takes after ``states``."""
+    st, pool, cls = sc.strata, sc.pool, sc.policy_class
+    au, rc = sc.verifier.audit, sc.verifier.recompute
+    days = sc.budget.calendar_days
+    holiday_days = {(h - pool.start_date).days for h in pool.holidays}
+    kernel_id = getattr(cls, "kernel_id", -1)
+    return (
+        st.size,
+        st.group,
+        st.value_kind,
+        st.value_min,
+        st.value_max,
+        st.n_categories,
+        st.error_rate,
+        st.underspecified_share,
+        st.complexity,
+        profile_array(sc.profile),
+        rule_array(sc.rule),
+        np.array(
+            [
+                kernel_id,
+                sc.policy_config.contentious_threshold,
+                float(sc.policy_config.audit_first),
+                float(cls.needs_audit),
+                float(cls.needs_recompute),
+                float(cls.needs_experts),
+            ]
+        ),
+        np.array(
+            [
+                au.sensitivity,
+                au.specificity,
+                au.stratum_concentration,
+                au.runs_per_item,
+                au.usd_per_run,
+                au.seconds_per_run,
+            ]
+        ),
+        np.array(
+            [
+                rc.runs_per_item,
+                rc.consensus_runs,
+                rc.run_accuracy,
+                rc.stratum_concentration,
+                rc.error_correlation,
+                rc.abstain_probability,
+                rc.usd_per_run,
+                rc.seconds_per_run,
+            ]
+        ),
+        pool.specialty,
+        np.array(
+            [
+                pool.review_minutes_median,
+                pool.review_minutes_sigma,
+                pool.outside_specialty_slowdown,
+                float(pool.double_review),
+            ]
+        ),
+        pool.usd_per_hour,
+        pool.error_probability,
+        np.ascontiguousarray(pool.hours_per_weekday, dtype=np.float64),
+        np.rint(pool.day_start_hour * 3600.0),
+        pool.absence_probability,
+        pool.start_date.weekday(),
+        np.array([d in holiday_days for d in range(days)], dtype=np.bool_),
+        np.array([sc.budget.expert_hours, sc.budget.usd]),
+    )

@@ -114,6 +114,9 @@ class SimpyEngine:
 
     name = "simpy"
 
+    def __init__(self, threads: int = 0) -> None:
+        self.threads = 1  # SimPy runs one replication at a time
+
     def review(self, problem: ReviewProblem, policy: Policy) -> ReviewLog:
         env = simpy.Environment()
         desk = ReviewDesk(problem, policy)

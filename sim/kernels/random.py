@@ -14,8 +14,15 @@ _TWO_53 = 1.0 / 9007199254740992.0
 
 
 def stream_states(seed: np.random.SeedSequence, n_streams: int) -> np.ndarray:
-    """``(n_streams, 4)`` uint64 states spawned from ``seed``, one per component."""
-    return np.stack([s.generate_state(4, np.uint64) for s in seed.spawn(n_streams)])
+    """``(n_streams, 4)`` uint64 states of ``seed``'s first ``n_streams`` children, one per
+    component. Pure: unlike ``seed.spawn``, calling it twice gives the same states."""
+    children = (
+        np.random.SeedSequence(
+            seed.entropy, spawn_key=(*seed.spawn_key, i), pool_size=seed.pool_size
+        )
+        for i in range(n_streams)
+    )
+    return np.stack([c.generate_state(4, np.uint64) for c in children])
 
 
 @njit(cache=True, inline="always")

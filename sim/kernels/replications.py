@@ -1,0 +1,292 @@
+"""Whole replications in compiled code: the same steps as :func:`sim.replication.run_replication`
+with the same kernels, in parallel over replications. Replication ``r`` reads only its own
+streams ``states[r]`` and writes only ``out[r]``, so results do not depend on the thread count."""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from sim.kernels import world
+from sim.kernels.agreement import agrees_one
+from sim.kernels.metrics import replication_metrics
+from sim.kernels.policies import finalize, triage_keys
+from sim.kernels.review_loop import review_loop
+
+WORLD, AUDIT, RECOMPUTE, REVIEWS, CALENDAR, POLICY = 0, 1, 2, 3, 4, 5
+
+
+@njit(cache=True)
+def run_one(
+    states: np.ndarray,
+    size: np.ndarray,
+    s_group: np.ndarray,
+    s_kind: np.ndarray,
+    s_lo: np.ndarray,
+    s_hi: np.ndarray,
+    s_ncat: np.ndarray,
+    s_rate: np.ndarray,
+    s_under: np.ndarray,
+    s_complexity: np.ndarray,
+    profile: np.ndarray,
+    rule: np.ndarray,
+    policy: np.ndarray,
+    audit: np.ndarray,
+    recompute: np.ndarray,
+    specialty: np.ndarray,
+    pool: np.ndarray,
+    usd_per_hour: np.ndarray,
+    error_probability: np.ndarray,
+    hours_per_weekday: np.ndarray,
+    day_start_second: np.ndarray,
+    absence_probability: np.ndarray,
+    start_weekday: int,
+    is_holiday: np.ndarray,
+    budget: np.ndarray,
+    out: np.ndarray,
+) -> None:
+    """One replication's metrics into ``out``. ``policy`` = [id, threshold, audit_first,
+    needs_audit, needs_recompute, needs_experts]; ``audit`` = [sensitivity, specificity,
+    concentration, runs, usd_per_run, seconds_per_run]; ``recompute`` = [runs, consensus_runs,
+    accuracy, concentration, correlation, abstain, usd_per_run, seconds_per_run]; ``pool`` =
+    [median_minutes, sigma, slowdown, double_review]; ``budget`` = [expert_hours, usd]."""
+    n = int(size.sum())
+    S = size.shape[0]
+    stratum = np.empty(n, dtype=np.int32)
+    group = np.empty(n, dtype=np.int32)
+    kind = np.empty(n, dtype=np.int8)
+    truth = np.empty(n)
+    original = np.empty(n)
+    mode = np.empty(n, dtype=np.int8)
+    rate = np.empty(S)
+    world.generate_benchmark(
+        size,
+        s_group,
+        s_kind,
+        s_lo,
+        s_hi,
+        s_ncat,
+        s_rate,
+        s_under,
+        profile,
+        rule,
+        states[WORLD],
+        stratum,
+        group,
+        kind,
+        truth,
+        original,
+        mode,
+        rate,
+    )
+    wrong = np.empty(n, dtype=np.bool_)
+    for i in range(n):
+        wrong[i] = not agrees_one(original[i], truth[i], kind[i], rule)
+
+    flagged = np.zeros(n, dtype=np.bool_)
+    audit_usd = 0.0
+    audit_hours = 0.0
+    if policy[3] > 0:
+        world.run_audit(stratum, wrong, S, audit[0], audit[1], audit[2], states[AUDIT], flagged)
+        runs = n * int(audit[3])
+        audit_usd = runs * audit[4]
+        audit_hours = runs * audit[5] / 3600.0
+    consensus = np.zeros(n, dtype=np.bool_)
+    recomputed = np.full(n, np.nan)
+    recompute_usd = 0.0
+    recompute_hours = 0.0
+    if policy[4] > 0:
+        k = int(recompute[0])
+        runs_out = np.empty((n, k))
+        world.run_recompute(
+            stratum,
+            kind,
+            truth,
+            original,
+            wrong,
+            s_lo,
+            s_hi,
+            s_ncat,
+            int(recompute[1]),
+            recompute[2],
+            recompute[3],
+            recompute[4],
+            recompute[5],
+            profile,
+            rule,
+            states[RECOMPUTE],
+            runs_out,
+            consensus,
+            recomputed,
+        )
+        runs = n * k
+        recompute_usd = runs * recompute[6]
+        recompute_hours = runs * recompute[7] / 3600.0
+    llm_usd = audit_usd + recompute_usd
+    llm_hours = audit_hours + recompute_hours
+
+    keys = np.empty(n)
+    policy_id = int(policy[0])
+    triage_keys(
+        policy_id,
+        original,
+        kind,
+        flagged,
+        consensus,
+        recomputed,
+        policy[1],
+        policy[2] > 0,
+        states[POLICY],
+        keys,
+    )
+    any_queued = False
+    for i in range(n):
+        if np.isfinite(keys[i]):
+            any_queued = True
+            break
+    expert_label = np.full(n, np.nan)
+    reviewed = np.zeros(n, dtype=np.bool_)
+    m = 0
+    log = np.empty((0, 9))
+    if policy[5] > 0 and any_queued:
+        E = usd_per_hour.shape[0]
+        D = is_holiday.shape[0]
+        ws = np.empty(E * D)
+        we = np.empty(E * D)
+        offsets = np.zeros(E + 1, dtype=np.int64)
+        w = world.build_windows(
+            hours_per_weekday,
+            day_start_second,
+            absence_probability,
+            start_weekday,
+            is_holiday,
+            states[CALENDAR],
+            ws,
+            we,
+            offsets,
+        )
+        base = np.empty((n, 3))
+        error_u = np.empty((n, 3))
+        wrong_label = np.empty((n, 3))
+        world.draw_reviews(
+            stratum,
+            kind,
+            truth,
+            s_lo,
+            s_hi,
+            s_ncat,
+            s_complexity,
+            pool[0],
+            pool[1],
+            profile,
+            rule,
+            states[REVIEWS],
+            base,
+            error_u,
+            wrong_label,
+        )
+        log = np.empty((3 * n, 9))
+        m = review_loop(
+            keys,
+            group,
+            kind,
+            truth,
+            base,
+            error_u,
+            wrong_label,
+            specialty,
+            pool[2],
+            usd_per_hour,
+            error_probability,
+            ws[:w].copy(),
+            we[:w].copy(),
+            offsets,
+            budget[0] * 3600.0,
+            budget[1] - llm_usd,
+            pool[3] > 0,
+            rule,
+            log,
+            expert_label,
+            reviewed,
+        )
+    final = np.empty(n)
+    decision = np.empty(n, dtype=np.int8)
+    finalize(policy_id, reviewed, expert_label, original, consensus, recomputed, final, decision)
+    replication_metrics(
+        truth,
+        original,
+        kind,
+        final,
+        decision,
+        expert_label,
+        reviewed,
+        log[:m, 5].copy(),
+        log[:m, 6].copy(),
+        log[:m, 4].copy(),
+        rule,
+        llm_usd,
+        llm_hours,
+        out,
+    )
+
+
+@njit(cache=True, parallel=True)
+def run_replications(
+    states: np.ndarray,
+    size: np.ndarray,
+    s_group: np.ndarray,
+    s_kind: np.ndarray,
+    s_lo: np.ndarray,
+    s_hi: np.ndarray,
+    s_ncat: np.ndarray,
+    s_rate: np.ndarray,
+    s_under: np.ndarray,
+    s_complexity: np.ndarray,
+    profile: np.ndarray,
+    rule: np.ndarray,
+    policy: np.ndarray,
+    audit: np.ndarray,
+    recompute: np.ndarray,
+    specialty: np.ndarray,
+    pool: np.ndarray,
+    usd_per_hour: np.ndarray,
+    error_probability: np.ndarray,
+    hours_per_weekday: np.ndarray,
+    day_start_second: np.ndarray,
+    absence_probability: np.ndarray,
+    start_weekday: int,
+    is_holiday: np.ndarray,
+    budget: np.ndarray,
+    out: np.ndarray,
+) -> None:
+    """``out[r]`` = metrics of replication ``r`` from streams ``states[r]`` ``(6, 4)``."""
+    for r in prange(states.shape[0]):
+        st = states[r].copy()
+        run_one(
+            st,
+            size,
+            s_group,
+            s_kind,
+            s_lo,
+            s_hi,
+            s_ncat,
+            s_rate,
+            s_under,
+            s_complexity,
+            profile,
+            rule,
+            policy,
+            audit,
+            recompute,
+            specialty,
+            pool,
+            usd_per_hour,
+            error_probability,
+            hours_per_weekday,
+            day_start_second,
+            absence_probability,
+            start_weekday,
+            is_holiday,
+            budget,
+            out[r],
+        )
