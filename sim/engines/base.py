@@ -46,15 +46,16 @@ class ReviewProblem:
 
     def review_seconds(self, item: int, stage: int, expert: int) -> float:
         """Whole working seconds (at least 1) ``expert`` needs for ``item`` at ``stage``."""
-        minutes = float(self.draws.base_minutes[item, stage])
+        minutes = self.draws.draw(item, stage)[0]
         if not self.pool.specialty[expert, self.group[item]]:
             minutes *= self.pool.outside_specialty_slowdown
         return max(1.0, float(np.rint(minutes * 60.0)))
 
     def verdict(self, item: int, stage: int, expert: int) -> float:
         """The label ``expert`` gives ``item`` at ``stage``."""
-        if self.draws.error_u[item, stage] < self.pool.error_probability[expert]:
-            return float(self.draws.wrong_label[item, stage])
+        _, error_u, wrong_label = self.draws.draw(item, stage)
+        if error_u < self.pool.error_probability[expert]:
+            return wrong_label
         return float(self.truth[item])
 
 

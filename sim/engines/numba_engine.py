@@ -34,7 +34,8 @@ class NumbaEngine:
     name = "numba"
 
     def __init__(self, threads: int = 0) -> None:
-        available: int = numba.config.NUMBA_NUM_THREADS  # type: ignore[attr-defined]
+        config: Any = numba.config
+        available: int = config.NUMBA_NUM_THREADS
         if not 0 <= threads <= available:
             raise ConfigError(
                 "engine.threads",
@@ -66,9 +67,15 @@ class NumbaEngine:
             problem.group,
             problem.value_kind,
             problem.truth,
-            draws.base_minutes,
-            draws.error_u,
-            draws.wrong_label,
+            draws.stratum,
+            draws.key,
+            draws.value_min,
+            draws.value_max,
+            draws.n_categories,
+            draws.complexity,
+            draws.median_minutes,
+            draws.sigma,
+            draws.profile,
             pool.specialty,
             float(pool.outside_specialty_slowdown),
             pool.usd_per_hour,

@@ -1,4 +1,32 @@
 """``@njit`` kernels: pure functions over arrays, no configs, files or global randomness.
 
 Both engines call these, so their arithmetic is the same to the last bit. Every kernel is
-compiled with ``cache=True``: a second process loads the machine code instead of recompiling."""
+compiled with ``cache=True``: a second process loads the machine code instead of recompiling.
+
+Numba invalidates a cached function only when its own file changes, not when a kernel it calls
+does, so a stale caller could run old code. The cache therefore lives in a directory named by a
+digest of every kernel's source: any change to any kernel starts a fresh cache."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import Any
+
+import numba
+
+_config: Any = numba.config  # its settings are set at run time, so stubs do not list them
+_SOURCES = sorted(Path(__file__).parent.glob("*.py"))
+SOURCE_DIGEST = hashlib.sha256(b"".join(p.read_bytes() for p in _SOURCES)).hexdigest()[:16]
+
+
+def _cache_root() -> Path:
+    if _config.CACHE_DIR:
+        return Path(_config.CACHE_DIR)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "stewardsim" / "numba"
+
+
+CACHE_DIR = _cache_root() / SOURCE_DIGEST
+_config.CACHE_DIR = str(CACHE_DIR)

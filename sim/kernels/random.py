@@ -14,15 +14,10 @@ _TWO_53 = 1.0 / 9007199254740992.0
 
 
 def stream_states(seed: np.random.SeedSequence, n_streams: int) -> np.ndarray:
-    """``(n_streams, 4)`` uint64 states of ``seed``'s first ``n_streams`` children, one per
-    component. Pure: unlike ``seed.spawn``, calling it twice gives the same states."""
-    children = (
-        np.random.SeedSequence(
-            seed.entropy, spawn_key=(*seed.spawn_key, i), pool_size=seed.pool_size
-        )
-        for i in range(n_streams)
-    )
-    return np.stack([c.generate_state(4, np.uint64) for c in children])
+    """``(n_streams, 4)`` uint64 states, one per component, from ``seed``'s hashed entropy
+    (``generate_state``, which is pure: calling it twice gives the same states)."""
+    state: np.ndarray = seed.generate_state(4 * n_streams, np.uint64).reshape(n_streams, 4)
+    return state
 
 
 @njit(cache=True, inline="always")
@@ -108,3 +103,21 @@ def permutation(s: np.ndarray, n: int) -> np.ndarray:
         out[i] = out[j]
         out[j] = tmp
     return out
+
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+@njit(cache=True, inline="always")
+def _mix64(z: np.uint64) -> np.uint64:
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+@njit(cache=True)
+def uniform_at(key: np.uint64, index: int) -> float:
+    """The ``index``-th uniform of a counter-based stream (SplitMix64 of key + index * golden
+    ratio): random access, so a draw never depends on which draws came before it."""
+    z = _mix64(key + np.uint64(index + 1) * _GOLDEN)
+    return float(z >> np.uint64(11)) * _TWO_53

@@ -11,6 +11,7 @@ from sim.kernels import world
 from sim.kernels.agreement import agrees_one
 from sim.kernels.metrics import replication_metrics
 from sim.kernels.policies import finalize, triage_keys
+from sim.kernels.random import next_u64
 from sim.kernels.review_loop import review_loop
 
 WORLD, AUDIT, RECOMPUTE, REVIEWS, CALENDAR, POLICY = 0, 1, 2, 3, 4, 5
@@ -165,13 +166,15 @@ def run_one(
             we,
             offsets,
         )
-        base = np.empty((n, 3))
-        error_u = np.empty((n, 3))
-        wrong_label = np.empty((n, 3))
-        world.draw_reviews(
-            stratum,
+        review_key = next_u64(states[REVIEWS])
+        log = np.empty((3 * n, 9))
+        m = review_loop(
+            keys,
+            group,
             kind,
             truth,
+            stratum,
+            review_key,
             s_lo,
             s_hi,
             s_ncat,
@@ -179,21 +182,6 @@ def run_one(
             pool[0],
             pool[1],
             profile,
-            rule,
-            states[REVIEWS],
-            base,
-            error_u,
-            wrong_label,
-        )
-        log = np.empty((3 * n, 9))
-        m = review_loop(
-            keys,
-            group,
-            kind,
-            truth,
-            base,
-            error_u,
-            wrong_label,
             specialty,
             pool[2],
             usd_per_hour,

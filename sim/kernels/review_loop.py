@@ -11,6 +11,7 @@ from numba import njit
 from sim.kernels.agreement import agrees_one
 from sim.kernels.calendar import finish_of_work
 from sim.kernels.review_queue import heap_pop, heap_push
+from sim.kernels.world import review_draw
 
 OFF, FREE, BUSY, DONE = 0, 1, 2, 3
 
@@ -21,9 +22,15 @@ def review_loop(
     group: np.ndarray,
     value_kind: np.ndarray,
     truth: np.ndarray,
-    base_minutes: np.ndarray,
-    error_u: np.ndarray,
-    wrong_label: np.ndarray,
+    stratum: np.ndarray,
+    review_key: np.uint64,
+    s_lo: np.ndarray,
+    s_hi: np.ndarray,
+    s_ncat: np.ndarray,
+    s_complexity: np.ndarray,
+    median_minutes: float,
+    sigma: float,
+    profile: np.ndarray,
     specialty: np.ndarray,
     slowdown: float,
     usd_per_hour: np.ndarray,
@@ -176,7 +183,22 @@ def review_loop(
                 continue
             item = int(entry[2])
             stage = int(entry[3])
-            minutes = base_minutes[item, stage]
+            minutes, error_u, wrong_label = review_draw(
+                review_key,
+                item,
+                stage,
+                stratum[item],
+                value_kind[item],
+                truth[item],
+                s_lo,
+                s_hi,
+                s_ncat,
+                s_complexity,
+                median_minutes,
+                sigma,
+                profile,
+                rule,
+            )
             if not specialty[e, group[item]]:
                 minutes *= slowdown
             seconds = max(1.0, np.rint(minutes * 60.0))
@@ -201,10 +223,7 @@ def review_loop(
             spent_seconds += seconds
             spent_usd += usd
             running += 1
-            if error_u[item, stage] < error_probability[e]:
-                label = wrong_label[item, stage]
-            else:
-                label = truth[item]
+            label = wrong_label if error_u < error_probability[e] else truth[item]
             log[n_log, 0] = item
             log[n_log, 1] = e
             log[n_log, 2] = stage + 1

@@ -20,7 +20,7 @@ from sim.kernels.labels import (
     shifted_value,
     value_from_uniform,
 )
-from sim.kernels.random import beta, standard_normal, uniform
+from sim.kernels.random import beta, uniform, uniform_at
 
 
 @njit(cache=True)
@@ -158,13 +158,12 @@ def run_recompute(
         blind = wrong[i] and uniform(s) < error_correlation
         target = original[i] if blind else truth[i]
         for r in range(k):
-            u_right, u_abstain = uniform(s), uniform(s)
-            u_value, u_sign, u_extra = uniform(s), uniform(s), uniform(s)
-            if u_right < acc[j]:
+            if uniform(s) < acc[j]:
                 runs[i, r] = target
-            elif u_abstain < abstain_probability:
+            elif uniform(s) < abstain_probability:
                 runs[i, r] = np.nan
             else:
+                u_value, u_sign, u_extra = uniform(s), uniform(s), uniform(s)
                 runs[i, r] = independent_error(
                     truth[i],
                     kind[i],
@@ -192,6 +191,17 @@ def consensus_rows(
     """m-of-k consensus of each row of ``runs`` ``(n, k)``."""
     n, k = runs.shape
     for i in range(n):
+        first = runs[i, 0]
+        same = True
+        for r in range(1, k):
+            v = runs[i, r]
+            if not (v == first or (math.isnan(v) and math.isnan(first))):
+                same = False
+                break
+        if same:  # every run supports every run: the first wins, as in the general case
+            consensus[i] = k >= consensus_runs
+            label[i] = first if consensus[i] else np.nan
+            continue
         best = 0
         best_support = -1
         for ref in range(k):
@@ -206,11 +216,17 @@ def consensus_rows(
         label[i] = runs[i, best] if consensus[i] else np.nan
 
 
+DRAWS_PER_REVIEW = 8
+
+
 @njit(cache=True)
-def draw_reviews(
-    stratum: np.ndarray,
-    kind: np.ndarray,
-    truth: np.ndarray,
+def review_draw(
+    key: np.uint64,
+    item: int,
+    stage: int,
+    j: int,
+    kind: int,
+    truth: float,
     s_lo: np.ndarray,
     s_hi: np.ndarray,
     s_ncat: np.ndarray,
@@ -219,33 +235,28 @@ def draw_reviews(
     sigma: float,
     profile: np.ndarray,
     rule: np.ndarray,
-    s: np.ndarray,
-    base_minutes: np.ndarray,
-    error_u: np.ndarray,
-    wrong_label: np.ndarray,
-) -> None:
-    """Per item and stage ``(n, 3)``: a specialist's minutes, the uniform that decides an
-    expert error, and the label a wrong expert gives."""
-    n, stages = base_minutes.shape
-    for i in range(n):
-        j = stratum[i]
-        for st in range(stages):
-            z = standard_normal(s)
-            error_u[i, st] = uniform(s)
-            u_value, u_sign, u_extra = uniform(s), uniform(s), uniform(s)
-            base_minutes[i, st] = median_minutes * s_complexity[j] * math.exp(sigma * z)
-            wrong_label[i, st] = independent_error(
-                truth[i],
-                kind[i],
-                s_lo[j],
-                s_hi[j],
-                s_ncat[j],
-                u_value,
-                u_sign,
-                u_extra,
-                profile,
-                rule,
-            )
+) -> tuple[float, float, float]:
+    """The draws of review ``(item, stage)`` of an item in stratum ``j``: a specialist's
+    minutes, the uniform that decides an expert error, and the label a wrong expert gives.
+    Counter-based on ``key``, so it is the same whenever and wherever it is asked for."""
+    c = (item * 3 + stage) * DRAWS_PER_REVIEW
+    u1 = 1.0 - uniform_at(key, c)
+    u2 = uniform_at(key, c + 1)
+    z = math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
+    error_u = uniform_at(key, c + 2)
+    wrong = independent_error(
+        truth,
+        kind,
+        s_lo[j],
+        s_hi[j],
+        s_ncat[j],
+        uniform_at(key, c + 3),
+        uniform_at(key, c + 4),
+        uniform_at(key, c + 5),
+        profile,
+        rule,
+    )
+    return median_minutes * s_complexity[j] * math.exp(sigma * z), error_u, wrong
 
 
 @njit(cache=True)

@@ -1,9 +1,9 @@
-"""The expert pool as arrays, and every per-review random draw made up front.
+"""The expert pool as arrays, and the per-review random draws.
 
 A review of item ``i`` at stage ``s`` (0 first review, 1 second, 2 adjudication) by expert ``e``
-takes ``base_minutes[i, s]`` times the specialty factor, and its label is wrong when
-``error_u[i, s] < error_probability[e]``. Drawing per (item, stage) rather than per event keeps
-outcomes independent of event order, so both engines see the same numbers."""
+takes the draw's specialist minutes times the specialty factor, and its label is wrong when the
+draw's error uniform is below ``error_probability[e]``. Draws are keyed by (item, stage), not by
+event order, so both engines see the same numbers, and only reviews that happen are drawn."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from numpy.typing import NDArray
 
 from sim.config.schema import ErrorProfileConfig, ExpertPoolConfig
 from sim.kernels import world
+from sim.kernels.random import next_u64
 from sim.model.agreement import AgreementRule, rule_array
 from sim.model.benchmark import Benchmark, Strata, profile_array
 
@@ -78,14 +79,41 @@ class ExpertPool:
 
 @dataclass(frozen=True)
 class ReviewDraws:
-    """Per (item, stage) draws, shape ``(n, 3)`` each."""
+    """Every review's random draws, on demand: :meth:`draw` of ``(item, stage)`` is fixed by
+    the stream key alone (see :func:`sim.kernels.world.review_draw`)."""
 
-    base_minutes: FloatArray
-    """Minutes for a specialist: median x stratum complexity x lognormal noise."""
-    error_u: FloatArray
-    wrong_label: FloatArray
-    """The label an expert gives when wrong: a plausible value that disagrees with the truth
-    (a number when the truth is N/A)."""
+    key: np.uint64
+    stratum: NDArray[np.int32]
+    value_kind: NDArray[np.int8]
+    truth: FloatArray
+    value_min: FloatArray
+    value_max: FloatArray
+    n_categories: NDArray[np.int64]
+    complexity: FloatArray
+    median_minutes: float
+    sigma: float
+    profile: FloatArray
+    rule: FloatArray
+
+    def draw(self, item: int, stage: int) -> tuple[float, float, float]:
+        """``(specialist minutes, error uniform, wrong label)`` of review ``(item, stage)``."""
+        minutes, error_u, wrong = world.review_draw(
+            self.key,
+            item,
+            stage,
+            int(self.stratum[item]),
+            int(self.value_kind[item]),
+            float(self.truth[item]),
+            self.value_min,
+            self.value_max,
+            self.n_categories,
+            self.complexity,
+            self.median_minutes,
+            self.sigma,
+            self.profile,
+            self.rule,
+        )
+        return float(minutes), float(error_u), float(wrong)
 
 
 def draw_reviews(
@@ -96,24 +124,18 @@ def draw_reviews(
     rule: AgreementRule,
     stream: NDArray[np.uint64],
 ) -> ReviewDraws:
-    """Draw every review's time noise, error uniform and wrong label for all items and stages."""
-    shape = (bench.n_items, N_STAGES)
-    base, error_u, wrong = np.empty(shape), np.empty(shape), np.empty(shape)
-    world.draw_reviews(
-        bench.stratum,
-        bench.value_kind,
-        bench.truth,
-        strata.value_min,
-        strata.value_max,
-        strata.n_categories,
-        strata.complexity,
-        pool.review_minutes_median,
-        pool.review_minutes_sigma,
-        profile_array(profile),
-        rule_array(rule),
-        stream,
-        base,
-        error_u,
-        wrong,
+    """The review draws of this replication, keyed by one number from ``stream``."""
+    return ReviewDraws(
+        key=np.uint64(next_u64(stream)),
+        stratum=bench.stratum,
+        value_kind=bench.value_kind,
+        truth=bench.truth,
+        value_min=strata.value_min,
+        value_max=strata.value_max,
+        n_categories=strata.n_categories,
+        complexity=strata.complexity,
+        median_minutes=pool.review_minutes_median,
+        sigma=pool.review_minutes_sigma,
+        profile=profile_array(profile),
+        rule=rule_array(rule),
     )
-    return ReviewDraws(base_minutes=base, error_u=error_u, wrong_label=wrong)
