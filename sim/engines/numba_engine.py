@@ -58,7 +58,7 @@ class NumbaEngine:
                 "engine=simpy until its on_verdict is a kernel"
             )
         n = problem.n_items
-        log = np.empty((3 * n, 9))
+        log = np.empty((3 * int(np.isfinite(problem.keys).sum()), 9))
         expert_label = np.full(n, np.nan)
         reviewed = np.zeros(n, dtype=np.bool_)
         pool, cal, draws = problem.pool, problem.calendar, problem.draws

@@ -140,16 +140,15 @@ def run_one(
         states[POLICY],
         keys,
     )
-    any_queued = False
+    n_queued = 0
     for i in range(n):
         if np.isfinite(keys[i]):
-            any_queued = True
-            break
+            n_queued += 1
     expert_label = np.full(n, np.nan)
     reviewed = np.zeros(n, dtype=np.bool_)
     m = 0
     log = np.empty((0, 9))
-    if policy[5] > 0 and any_queued:
+    if policy[5] > 0 and n_queued > 0:
         E = usd_per_hour.shape[0]
         D = is_holiday.shape[0]
         ws = np.empty(E * D)
@@ -167,7 +166,7 @@ def run_one(
             offsets,
         )
         review_key = next_u64(states[REVIEWS])
-        log = np.empty((3 * n, 9))
+        log = np.empty((3 * n_queued, 9))
         m = review_loop(
             keys,
             group,

@@ -46,24 +46,27 @@ def review_loop(
     expert_label: np.ndarray,
     reviewed: np.ndarray,
 ) -> int:
-    """Simulate reviews. ``log`` is float64 ``(3 n, 9)``, rows ``item, expert, stage (1-3),
-    start, finish, work seconds, usd, label, segments``; ``expert_label`` and ``reviewed``
-    ``(n,)`` are written in place."""
+    """Simulate reviews. ``log`` is float64 ``(3 q, 9)`` for ``q`` queued items, rows ``item,
+    expert, stage (1-3), start, finish, work seconds, usd, label, segments``; ``expert_label``
+    and ``reviewed`` ``(n,)`` are written in place."""
     n = keys.shape[0]
     E = usd_per_hour.shape[0]
-    heap = np.empty((3 * n + 8, 5))
+    n_live = 0
+    for i in range(n):
+        if math.isfinite(keys[i]):
+            n_live += 1
+    if n_live == 0:
+        return 0
+    capacity = 3 * n_live + 8  # every queued item, plus at most two follow-ups each
+    heap = np.empty((capacity, 5))
     size = 0
     seq = 0.0
     version = np.zeros(n)
     started = np.zeros(n, dtype=np.bool_)
-    n_live = 0
     for i in range(n):
         if math.isfinite(keys[i]):
             size = heap_push(heap, size, keys[i], seq, i, 0.0, 0.0)
             seq += 1.0
-            n_live += 1
-    if n_live == 0:
-        return 0
 
     first_label = np.full(n, np.nan)
     reviewer = np.full((n, 3), -1, dtype=np.int64)
@@ -75,7 +78,7 @@ def review_loop(
     job_stage = np.zeros(E, dtype=np.int64)
     job_label = np.zeros(E)
     completed = np.empty(E, dtype=np.int64)
-    skipped = np.empty((3 * n + 8, 5))
+    skipped = np.empty((capacity, 5))
     entry = np.empty(5)
     for e in range(E):
         if window[e] < offsets[e + 1]:
