@@ -1,0 +1,99 @@
+"""Calibration: the prior fit recovers known parameters, shrinkage pulls every stratum toward
+the prior, the shipped calibrated scenario is reproducible, and unsupported traces say why."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sim.model.agreement import AgreementRule
+from sim.trace.__main__ import calibrate
+from sim.trace.calibrate import calibrate_strata, fit_prior
+from sim.trace.format import load_mapping
+from sim.trace.load import load_trace
+from tests.conftest import REPO
+from tests.trace.test_validate import MEDCALC_MAPPING, write_csv
+
+
+def test_the_prior_fit_recovers_known_parameters() -> None:
+    rng = np.random.default_rng(1)
+    n = np.full(600, 25)
+    error_free = rng.random(600) < 0.3
+    k = rng.binomial(n, np.where(error_free, 0.0, rng.beta(1.5, 4.0, 600)))
+    fit = fit_prior(k, n)
+    assert fit.converged
+    assert fit.zero_probability == pytest.approx(0.3, abs=0.07)
+    assert fit.beta_a / (fit.beta_a + fit.beta_b) == pytest.approx(1.5 / 5.5, abs=0.04)
+
+
+def test_shrinkage_pulls_every_stratum_toward_the_prior(trace_path: Path) -> None:
+    mapping, explicit = load_mapping(MEDCALC_MAPPING)
+    trace, _ = load_trace(trace_path, mapping, explicit=explicit)
+    assert trace is not None
+    fit, strata = calibrate_strata(trace, AgreementRule())
+    prior_mean = (1 - fit.zero_probability) * fit.beta_a / (fit.beta_a + fit.beta_b)
+    for s in strata:
+        raw = s.errors / s.judged
+        lo, hi = sorted((raw, prior_mean))
+        assert lo - 1e-9 <= s.posterior_mean <= hi + 1e-9, s.name
+        assert s.interval_90[0] <= s.posterior_mean <= s.interval_90[1]
+
+
+def test_the_shipped_calibrated_scenario_is_reproducible(trace_path: Path) -> None:
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sim.trace",
+            "calibrate",
+            str(trace_path),
+            "--mapping",
+            str(MEDCALC_MAPPING),
+            "--name",
+            "medcalc_calibrated",
+            "--absent-truth-is-underspecified",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    shipped = (REPO / "conf" / "scenario" / "medcalc_calibrated.yaml").read_text()
+    regenerated = proc.stdout.replace(str(trace_path), "../shared/data/medcalc_v1/trace.csv")
+    assert regenerated == shipped
+    assert "label_recomputed agrees with the experts on 37/50 = 74% (95% CI 60%-84%)" in (
+        proc.stderr
+    )
+
+
+def test_the_calibrated_scenario_runs() -> None:
+    from hydra import compose, initialize_config_dir
+    from omegaconf import OmegaConf
+
+    from sim.cli.store import register
+    from sim.scenario import build_scenario
+
+    register()
+    with initialize_config_dir(config_dir=str(REPO / "conf"), version_base=None):
+        cfg = OmegaConf.to_object(
+            compose(config_name="config", overrides=["scenario=medcalc_calibrated"])
+        )
+    sc = build_scenario(cfg)  # type: ignore[arg-type]
+    assert sc.strata.n_items == 1047
+    assert ((sc.strata.error_rate > 0) & (sc.strata.error_rate < 1)).all()
+
+
+def test_a_trace_without_truth_or_expert_labels_cannot_be_calibrated(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = [{"item_id": str(i), "stratum": "s", "label_original": "1"} for i in range(5)]
+    out = tmp_path / "scenario.yaml"
+    assert calibrate(write_csv(tmp_path / "t.csv", rows), None, "x", out, False) == 1
+    err = capsys.readouterr().err
+    assert "neither label_truth nor label_expert" in err
+    assert not out.exists()
