@@ -6,7 +6,6 @@ with the same seed see the same benchmark, the same verifier runs and the same e
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
@@ -77,6 +76,21 @@ def run_replication(sc: Scenario, seed: np.random.SeedSequence) -> ReplicationRe
         if cls.needs_recompute
         else None
     )
+    return finish_replication(sc, bench, audit, recompute, states)
+
+
+def finish_replication(
+    sc: Scenario,
+    bench: Benchmark,
+    audit: AuditResult | None,
+    recompute: RecomputeResult | None,
+    states: NDArray[np.uint64],
+) -> ReplicationResult:
+    """Everything after the world and the verifiers: triage, expert review, final labels and
+    metrics, drawing from the replication's ``policy``, ``calendar`` and ``reviews`` streams.
+    A replay passes a real trace's items and verifier outputs here."""
+    rng = {name: states[i] for i, name in enumerate(STREAMS)}
+    cls = sc.policy_class
     llm_usd = (audit.usd if audit else 0.0) + (recompute.usd if recompute else 0.0)
     llm_hours = (audit.llm_hours if audit else 0.0) + (recompute.llm_hours if recompute else 0.0)
     evidence = Evidence(
@@ -122,8 +136,3 @@ def run_replication(sc: Scenario, seed: np.random.SeedSequence) -> ReplicationRe
     final, decision = policy.finalize(evidence, ExpertVerdicts(log.expert_label, log.reviewed))
     metrics = replication_metrics(bench, final, decision, log, sc.rule, llm_usd, llm_hours)
     return ReplicationResult(bench, audit, recompute, log, calendar, final, decision, metrics)
-
-
-def start_datetime(sc: Scenario) -> dt.datetime:
-    """Minute 0 of the event clock."""
-    return dt.datetime.combine(sc.pool.start_date, dt.time())

@@ -1,8 +1,9 @@
-"""``python -m sim.trace validate|calibrate PATH [--mapping FILE]``: real stewardship traces.
+"""``python -m sim.trace validate|calibrate|replay PATH [--mapping FILE]``: real traces.
 
 ``validate`` prints every problem with its row and column (capped, with a count of the rest)
 and exits 1, or prints what the trace holds and exits 0; it writes nothing. ``calibrate`` fits
-a scenario's per-stratum error rates to the trace and prints (or atomically writes) its YAML."""
+a scenario's per-stratum error rates to the trace and prints (or atomically writes) its YAML.
+``replay`` runs a policy on the trace's items and prints the same summary as a simulation."""
 
 from __future__ import annotations
 
@@ -97,6 +98,55 @@ def calibrate(
     return 0
 
 
+def replay_command(
+    path: Path, mapping_file: Path | None, replications: int, seed: int, overrides: list[str]
+) -> int:
+    from hydra import compose, initialize_config_dir
+    from omegaconf import OmegaConf
+
+    from sim.cli.app import CONF_DIR
+    from sim.cli.precheck import composition_error
+    from sim.cli.store import register
+    from sim.cli.summary import format_summary
+    from sim.config.schema import RootConfig
+    from sim.config.validate import ConfigError
+    from sim.metrics import summarize
+    from sim.trace.replay import replay
+
+    register()
+    problem = composition_error(Path(CONF_DIR), overrides)
+    if problem is not None:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
+    with initialize_config_dir(config_dir=CONF_DIR, version_base=None):
+        root = OmegaConf.to_object(compose(config_name="config", overrides=overrides))
+    assert isinstance(root, RootConfig)
+    try:
+        mapping, explicit = load_mapping(mapping_file)
+    except (OSError, ValueError, yaml.YAMLError) as err:
+        print(f"error: --mapping: {err}", file=sys.stderr)
+        return 2
+    trace, problems = load_trace(path, mapping, explicit=explicit)
+    if trace is None:
+        print(
+            f"error: {path} does not validate ({len(problems)} problems; run "
+            f"`python -m sim.trace validate`): {problems[0]}",
+            file=sys.stderr,
+        )
+        return 1
+    try:
+        metrics, _ = replay(trace, root, replications, seed)
+    except (ConfigError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    title = (
+        f"replay of {path.name} · policy={root.policy.name} · engine={root.engine.name} · "
+        f"{replications} replications · seed {seed}"
+    )
+    print(format_summary(summarize(metrics), title))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
         prog="python -m sim.trace", description="Work with real stewardship traces."
@@ -125,7 +175,25 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="count items without a truth label as underspecified errors",
     )
-    args = ap.parse_args(argv)
+    r = sub.add_parser("replay", help="run a policy against the trace's own items")
+    r.add_argument("path", type=Path, help="CSV or Parquet trace")
+    r.add_argument("--mapping", type=Path, default=None, help="YAML of canonical: column names")
+    r.add_argument(
+        "--replications",
+        type=int,
+        default=50,
+        help="replays (expert draws and calendars vary between them)",
+    )
+    r.add_argument("--seed", type=int, default=0)
+    r.epilog = "Config overrides follow as key=value, e.g. policy=disagreement budget.usd=5000."
+    args, extra = ap.parse_known_args(argv)
+    if args.command == "replay":
+        bad = [a for a in extra if "=" not in a or a.startswith("-")]
+        if bad:
+            ap.error(f"unrecognized arguments: {' '.join(bad)} (overrides look like key=value)")
+        return replay_command(args.path, args.mapping, args.replications, args.seed, extra)
+    if extra:
+        ap.error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command == "calibrate":
         return calibrate(
             args.path, args.mapping, args.name, args.out, args.absent_truth_is_underspecified
