@@ -97,6 +97,9 @@ class RecomputeConfig:
     the recomputation's runs fall into the same error instead of finding the truth."""
     abstain_probability: float = 0.25
     """Probability that a wrong run answers N/A rather than a wrong number."""
+    systematic_error_probability: float = 0.0
+    """Probability that the pipeline consistently misreads an item (outside shared blind spots):
+    its runs then agree on a wrong value of their own, so consensus forms on it."""
     usd_per_run: float = 0.06
     seconds_per_run: float = 90.0
 

@@ -170,6 +170,7 @@ def validate(cfg: RootConfig, *, policies: Mapping[str, PolicyTraits], engines: 
     _at_least("verifier.recompute.stratum_concentration", rc.stratum_concentration, 0.0)
     _probability("verifier.recompute.error_correlation", rc.error_correlation)
     _probability("verifier.recompute.abstain_probability", rc.abstain_probability)
+    _probability("verifier.recompute.systematic_error_probability", rc.systematic_error_probability)
     _at_least("verifier.recompute.usd_per_run", rc.usd_per_run, 0.0)
     _at_least("verifier.recompute.seconds_per_run", rc.seconds_per_run, 0.0)
 

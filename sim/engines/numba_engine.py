@@ -171,6 +171,7 @@ def _scenario_arrays(sc: Scenario) -> tuple[Any, ...]:
                 rc.abstain_probability,
                 rc.usd_per_run,
                 rc.seconds_per_run,
+                rc.systematic_error_probability,
             ]
         ),
         pool.specialty,

@@ -49,8 +49,9 @@ def run_one(
     """One replication's metrics into ``out``. ``policy`` = [id, threshold, audit_first,
     needs_audit, needs_recompute, needs_experts]; ``audit`` = [sensitivity, specificity,
     concentration, runs, usd_per_run, seconds_per_run]; ``recompute`` = [runs, consensus_runs,
-    accuracy, concentration, correlation, abstain, usd_per_run, seconds_per_run]; ``pool`` =
-    [median_minutes, sigma, slowdown, double_review]; ``budget`` = [expert_hours, usd]."""
+    accuracy, concentration, correlation, abstain, usd_per_run, seconds_per_run, systematic];
+    ``pool`` = [median_minutes, sigma, slowdown, double_review]; ``budget`` = [expert_hours,
+    usd]."""
     n = int(size.sum())
     S = size.shape[0]
     stratum = np.empty(n, dtype=np.int32)
@@ -113,6 +114,7 @@ def run_one(
             recompute[3],
             recompute[4],
             recompute[5],
+            recompute[8],
             profile,
             rule,
             states[RECOMPUTE],

@@ -139,6 +139,7 @@ def run_recompute(
     concentration: float,
     error_correlation: float,
     abstain_probability: float,
+    systematic_error_probability: float,
     profile: np.ndarray,
     rule: np.ndarray,
     s: np.ndarray,
@@ -147,7 +148,9 @@ def run_recompute(
     label: np.ndarray,
 ) -> None:
     """k runs per item (``runs`` is ``(n, k)``) and m-of-k consensus: the run agreed with by
-    the most runs (first on ties) wins if at least m runs agree with it."""
+    the most runs (first on ties) wins if at least m runs agree with it. A run that is "right"
+    returns the item's target: the original's error on a shared blind spot, else a wrong value
+    of the pipeline's own with ``systematic_error_probability``, else the truth."""
     n, k = runs.shape
     S = s_lo.shape[0]
     acc = np.empty(S)
@@ -157,6 +160,20 @@ def run_recompute(
         j = stratum[i]
         blind = wrong[i] and uniform(s) < error_correlation
         target = original[i] if blind else truth[i]
+        if not blind and uniform(s) < systematic_error_probability:
+            u_value, u_sign, u_extra = uniform(s), uniform(s), uniform(s)
+            target = independent_error(
+                truth[i],
+                kind[i],
+                s_lo[j],
+                s_hi[j],
+                s_ncat[j],
+                u_value,
+                u_sign,
+                u_extra,
+                profile,
+                rule,
+            )
         for r in range(k):
             if uniform(s) < acc[j]:
                 runs[i, r] = target

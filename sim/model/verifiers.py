@@ -108,6 +108,7 @@ def run_recompute(
         cfg.stratum_concentration,
         cfg.error_correlation,
         cfg.abstain_probability,
+        cfg.systematic_error_probability,
         profile_array(profile),
         rule_array(rule),
         stream,
