@@ -2,7 +2,7 @@
 groups, value kinds and ranges, and per-stratum error rates (original vs ``label_final`` under
 the agreement rule; items without a final label count as underspecified errors).
 
-``python -m sim.trace.shape TRACE.csv > conf/scenario/medcalc.yaml`` regenerates the shipped
+``python -m sim.trace.shape TRACE.csv > conf/scenario/medcalc_shape.yaml`` regenerates the
 scenario. Review-time complexity is an assumption, not data: rule-based scores (categories risk,
 severity, diagnosis) take 1.5x an equation's median review time."""
 
@@ -94,7 +94,7 @@ def scenario_yaml(shapes: list[StratumShape], source: str) -> str:
         f"# Derived from {source} by `python -m sim.trace.shape`; do not edit by hand.",
         "# Dates are day ordinals (1 = 0001-01-01). Error rates: original vs label_final under",
         "# the agreement rule; items the audit dropped count as underspecified errors.",
-        "name: medcalc",
+        "name: medcalc_shape",
         "strata:",
     ]
     for s in shapes:

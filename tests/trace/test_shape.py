@@ -1,4 +1,4 @@
-"""The shipped medcalc scenario is exactly what the real trace says, and the agreement rule
+"""The shipped medcalc_shape scenario is exactly what the real trace says, and the agreement rule
 reproduces the audit's published figures on it."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ RULE = AgreementRule()
 
 
 def test_the_shipped_scenario_is_derived_from_the_trace(trace_path: Path) -> None:
-    shipped = yaml.safe_load((REPO / "conf" / "scenario" / "medcalc.yaml").read_text())
+    shipped = yaml.safe_load((REPO / "conf" / "scenario" / "medcalc_shape.yaml").read_text())
     derived = yaml.safe_load(scenario_yaml(stratum_shapes(trace_path), "x"))
     assert shipped == derived
     assert len(shipped["strata"]) == 55
