@@ -261,6 +261,7 @@ def stage_profile(scenario: str) -> list[tuple[str, float]]:
                 rc[3],
                 rc[4],
                 rc[5],
+                rc[8],
                 profile,
                 rule,
                 st[2],

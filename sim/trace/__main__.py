@@ -53,7 +53,12 @@ def calibrate(
 ) -> int:
     from sim.io.run_dir import write_text_atomic
     from sim.model.agreement import AgreementRule
-    from sim.trace.calibrate import calibrate_strata, scenario_yaml, verifier_diagnostics
+    from sim.trace.calibrate import (
+        calibrate_strata,
+        error_magnitudes,
+        scenario_yaml,
+        verifier_diagnostics,
+    )
 
     try:
         mapping, explicit = load_mapping(mapping_file)
@@ -81,7 +86,8 @@ def calibrate(
         if absent_truth_is_underspecified
         else "Items without a truth label are excluded."
     )
-    text = scenario_yaml(name, trace, fit, strata, path.as_posix(), note)
+    magnitudes = error_magnitudes(trace, rule)
+    text = scenario_yaml(name, trace, fit, strata, path.as_posix(), note, magnitudes)
     diagnostics = [
         f"prior: P(error-free stratum) {fit.zero_probability:.3f}, Beta({fit.beta_a:.3f}, "
         f"{fit.beta_b:.3f}); log-likelihood {fit.log_likelihood:.2f}; converged "

@@ -232,10 +232,17 @@ def value_ranges(trace: Trace) -> list[tuple[float, float, int]]:
 
 
 def scenario_yaml(
-    name: str, trace: Trace, fit: PriorFit, strata: list[StratumEstimate], source: str, note: str
+    name: str,
+    trace: Trace,
+    fit: PriorFit,
+    strata: list[StratumEstimate],
+    source: str,
+    note: str,
+    magnitudes: list[Magnitude] | None = None,
 ) -> str:
-    """A ``scenario/`` group file: strata with posterior error rates, and the fitted prior as
-    the error profile; every estimate's counts and 90% interval as comments."""
+    """A ``scenario/`` group file: strata with posterior error rates, the fitted prior and the
+    error magnitudes as the error profile; every estimate's counts and uncertainty as
+    comments."""
     lines = [
         f"# Calibrated from {source} by `python -m sim.trace calibrate`; do not edit by hand.",
         f"# {note}",
@@ -248,8 +255,15 @@ def scenario_yaml(
         f"  zero_error_probability: {_num(round(fit.zero_probability, 6))}",
         f"  beta_a: {_num(round(fit.beta_a, 6))}",
         f"  beta_b: {_num(round(fit.beta_b, 6))}",
-        "strata:",
     ]
+    for m in magnitudes or []:
+        lines.append(
+            f"  # {m.field}: median / ln 2 of {m.n} errors; their 90th percentile {m.p90:.3g}"
+        )
+        lines.append(f"  {m.field}: {_num(round(m.mean, 6))}")
+        if m.field == "extraction_relative_scale":
+            lines.append(f"  logic_relative_scale: {_num(round(m.mean, 6))}")
+    lines.append("strata:")
     kinds = ("decimal", "integer", "date", "categorical")
     for j, (s, (lo, hi, n_values)) in enumerate(zip(strata, value_ranges(trace), strict=True)):
         kind = kinds[int(trace.value_kind[np.flatnonzero(trace.stratum == j)[0]])]
@@ -314,3 +328,53 @@ def verifier_diagnostics(trace: Trace, rule: AgreementRule) -> list[str]:
             "or verifier columns)"
         )
     return lines
+
+
+@dataclass(frozen=True)
+class Magnitude:
+    """The mean Exponential extra of one kind of error beyond the agreement gap."""
+
+    field: str
+    mean: float
+    p90: float
+    """The 90th percentile of the observed excess (the tail the Exponential smooths over)."""
+    n: int
+
+
+def error_magnitudes(trace: Trace, rule: AgreementRule) -> list[Magnitude]:
+    """Estimates of the error profile's magnitudes from numeric errors with a truth: decimals
+    (and integers beyond the ordinal range) the relative excess beyond the relative tolerance;
+    ordinal scores the whole steps beyond the gap; dates the days beyond the gap (+0.5 undoes
+    the floor the model applies to whole steps). Real errors are heavy-tailed, so each mean of
+    the model's Exponential is estimated robustly, as median / ln 2."""
+    if "label_truth" not in trace.labels:
+        return []
+    t = trace.labels["label_truth"]
+    o = trace.labels["label_original"]
+    k = trace.value_kind
+    ok = trace.present["label_truth"] & ~np.isnan(t) & ~np.isnan(o)
+    wrong = ok & ~agrees(o, t, k, rule)
+    diff = np.abs(o - t)
+    ordinal = (k == 1) & (np.abs(t) <= rule.ordinal_max_abs)
+    relative = wrong & ((k == 0) | ((k == 1) & ~ordinal)) & (np.abs(t) > 0)
+    out = []
+    for field, mask, excess in (
+        (
+            "extraction_relative_scale",
+            relative,
+            diff / np.where(np.abs(t) > 0, np.abs(t), 1.0) - rule.relative_tolerance,
+        ),
+        ("ordinal_extra_steps_mean", wrong & ordinal, diff - (rule.ordinal_tolerance + 1) + 0.5),
+        ("date_shift_days_mean", wrong & (k == 2), diff - (rule.date_tolerance_days + 1) + 0.5),
+    ):
+        x = np.maximum(excess[mask], 0.0)
+        if x.size:
+            out.append(
+                Magnitude(
+                    field,
+                    float(np.median(x)) / math.log(2.0),
+                    float(np.quantile(x, 0.9)),
+                    int(x.size),
+                )
+            )
+    return out

@@ -97,3 +97,22 @@ def test_a_trace_without_truth_or_expert_labels_cannot_be_calibrated(
     err = capsys.readouterr().err
     assert "neither label_truth nor label_expert" in err
     assert not out.exists()
+
+
+def test_error_magnitudes_are_estimated_robustly(tmp_path: Path) -> None:
+    from sim.trace.calibrate import error_magnitudes
+
+    rows = [
+        {"item_id": str(i), "stratum": "s", "label_original": str(100 * 1.25), "label_truth": "100"}
+        for i in range(20)
+    ]
+    rows.append(
+        {"item_id": "outlier", "stratum": "s", "label_original": "1e6", "label_truth": "100"}
+    )
+    mapping, explicit = load_mapping(None)
+    trace, _ = load_trace(write_csv(tmp_path / "t.csv", rows), mapping, explicit=explicit)
+    assert trace is not None
+    (m,) = error_magnitudes(trace, AgreementRule())
+    assert m.field == "extraction_relative_scale"
+    assert m.n == 21
+    assert m.mean == pytest.approx(0.20 / np.log(2.0))  # the outlier does not move it
