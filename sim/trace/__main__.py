@@ -13,8 +13,9 @@ from pathlib import Path
 
 import yaml
 
+from sim.model.agreement import AgreementRule
 from sim.trace.format import load_mapping
-from sim.trace.load import load_trace
+from sim.trace.load import Trace, load_trace
 
 MAX_SHOWN = 50
 
@@ -50,6 +51,7 @@ def calibrate(
     name: str,
     out: Path | None,
     absent_truth_is_underspecified: bool,
+    verifier_out: Path | None = None,
 ) -> int:
     from sim.io.run_dir import write_text_atomic
     from sim.model.agreement import AgreementRule
@@ -96,12 +98,59 @@ def calibrate(
     ]
     for line in diagnostics:
         print(line, file=sys.stderr)
+    verifier_text = None
+    if verifier_out is not None:
+        verifier_text = fitted_verifier(trace, rule, text, path)
+        if verifier_text is None:
+            return 1
     if out is None:
         sys.stdout.write(text)
     else:
         write_text_atomic(out, text)
         print(f"wrote {out}", file=sys.stderr)
+    if verifier_out is not None and verifier_text is not None:
+        write_text_atomic(verifier_out, verifier_text)
+        print(f"wrote {verifier_out}", file=sys.stderr)
     return 0
+
+
+def fitted_verifier(
+    trace: Trace, rule: AgreementRule, scenario_text: str, path: Path
+) -> str | None:
+    """The fitted recomputation as a verifier YAML, or None (with the reason printed)."""
+    import dataclasses
+
+    from sim.config.schema import (
+        AuditConfig,
+        ErrorProfileConfig,
+        RecomputeConfig,
+        ScenarioConfig,
+        StratumConfig,
+    )
+    from sim.trace.verifier_fit import fit_recompute, verifier_yaml
+
+    raw = yaml.safe_load(scenario_text)
+    scenario = ScenarioConfig(
+        name=raw["name"],
+        strata=[StratumConfig(**s) for s in raw["strata"]],
+        error_profile=ErrorProfileConfig(**raw["error_profile"]),
+    )
+    try:
+        fit = fit_recompute(trace, scenario, RecomputeConfig(), rule)
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return None
+    audit = AuditConfig()
+    audit_lines = ["# The audit is not in the trace: its settings are the defaults.", "audit:"]
+    audit_lines += [f"  {f.name}: {getattr(audit, f.name)}" for f in dataclasses.fields(audit)]
+    r = fit.recompute
+    print(
+        f"recomputation fit: run_accuracy {r.run_accuracy}, error_correlation "
+        f"{r.error_correlation}, systematic_error_probability "
+        f"{r.systematic_error_probability} (objective {fit.objective:.2f})",
+        file=sys.stderr,
+    )
+    return verifier_yaml(fit, audit_lines, path.as_posix())
 
 
 def replay_command(
@@ -192,6 +241,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     r.add_argument("--seed", type=int, default=0)
     r.epilog = "Config overrides follow as key=value, e.g. policy=disagreement budget.usd=5000."
+    c.add_argument(
+        "--verifier-out",
+        type=Path,
+        default=None,
+        help="also fit the recomputation to the trace and write a verifier YAML here",
+    )
     args, extra = ap.parse_known_args(argv)
     if args.command == "replay":
         bad = [a for a in extra if "=" not in a or a.startswith("-")]
@@ -202,7 +257,12 @@ def main(argv: list[str] | None = None) -> int:
         ap.error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command == "calibrate":
         return calibrate(
-            args.path, args.mapping, args.name, args.out, args.absent_truth_is_underspecified
+            args.path,
+            args.mapping,
+            args.name,
+            args.out,
+            args.absent_truth_is_underspecified,
+            args.verifier_out,
         )
     return validate(args.path, args.mapping)
 

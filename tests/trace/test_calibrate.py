@@ -116,3 +116,51 @@ def test_error_magnitudes_are_estimated_robustly(tmp_path: Path) -> None:
     assert m.field == "extraction_relative_scale"
     assert m.n == 21
     assert m.mean == pytest.approx(0.20 / np.log(2.0))  # the outlier does not move it
+
+
+def test_the_shipped_verifier_is_the_fit_to_the_trace(trace_path: Path, tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sim.trace",
+            "calibrate",
+            str(trace_path),
+            "--mapping",
+            str(MEDCALC_MAPPING),
+            "--name",
+            "medcalc_calibrated",
+            "--absent-truth-is-underspecified",
+            "--verifier-out",
+            str(tmp_path / "v.yaml"),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    fitted = (
+        (tmp_path / "v.yaml")
+        .read_text()
+        .replace(str(trace_path), "../shared/data/medcalc_v1/trace.csv")
+    )
+    assert fitted == (REPO / "conf" / "verifier" / "medcalc_calibrated.yaml").read_text()
+    assert "contentious items 286 vs" in fitted
+
+
+def test_a_trace_without_the_recomputation_cannot_fit_the_verifier(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = [
+        {"item_id": str(i), "stratum": "s", "label_original": "1", "label_truth": "1"}
+        for i in range(5)
+    ]
+    out, verifier = tmp_path / "s.yaml", tmp_path / "v.yaml"
+    code = calibrate(write_csv(tmp_path / "t.csv", rows), None, "x", out, False, verifier)
+    assert code == 1
+    assert "cannot fit the recomputation: the trace has no label_recomputed column" in (
+        capsys.readouterr().err
+    )
+    assert not out.exists()
+    assert not verifier.exists()
