@@ -147,7 +147,8 @@ def fitted_verifier(
     print(
         f"recomputation fit: run_accuracy {r.run_accuracy}, error_correlation "
         f"{r.error_correlation}, systematic_error_probability "
-        f"{r.systematic_error_probability} (objective {fit.objective:.2f})",
+        f"{r.systematic_error_probability} (objective {fit.objective:.2f}); 90% ranges "
+        + ", ".join(f"{k} {lo:g}-{hi:g}" for k, (lo, hi) in fit.ranges.items()),
         file=sys.stderr,
     )
     return verifier_yaml(fit, audit_lines, path.as_posix())

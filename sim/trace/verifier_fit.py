@@ -20,6 +20,8 @@ from sim.model.benchmark import Strata, generate_benchmark
 from sim.model.verifiers import run_recompute
 from sim.trace.load import Trace
 
+CHI2_4_90 = 7.779  # 90% quantile of chi-square with 4 degrees of freedom
+
 GRID = {
     "run_accuracy": (0.80, 0.83, 0.86, 0.89, 0.92),
     "error_correlation": (0.1, 0.2, 0.3, 0.4, 0.5),
@@ -101,6 +103,9 @@ class VerifierFit:
     fitted: tuple[float, float, float, float]
     targets: Targets
     points: int
+    ranges: dict[str, tuple[float, float]]
+    """Each parameter's range over the grid points inside the approximate 90% confidence set
+    (objective <= the chi-square(4) 90% quantile)."""
 
 
 def fit_recompute(
@@ -117,6 +122,7 @@ def fit_recompute(
     t = trace_targets(trace, rule)
     real = np.array([t.consensus, t.contentious, t.recomputed_right, t.original_right])
     best: VerifierFit | None = None
+    accepted: list[tuple[float, float, float]] = []
     for accuracy, correlation, systematic in itertools.product(*GRID.values()):
         cfg = dataclasses.replace(
             base,
@@ -130,6 +136,8 @@ def fit_recompute(
         for j, p in ((2, t.recomputed_right), (3, t.original_right)):
             se[j] = math.sqrt(max(p * (1 - p), 0.05) / t.expert_n)
         objective = float(np.sum(((mean - real) / np.maximum(se, 1e-9)) ** 2))
+        if objective <= CHI2_4_90:
+            accepted.append((accuracy, correlation, systematic))
         if best is None or objective < best.objective:
             best = VerifierFit(
                 cfg,
@@ -137,10 +145,17 @@ def fit_recompute(
                 (float(mean[0]), float(mean[1]), float(mean[2]), float(mean[3])),
                 t,
                 0,
+                {},
             )
     assert best is not None
     n_points = math.prod(len(v) for v in GRID.values())
-    return dataclasses.replace(best, points=n_points)
+    ranges = {
+        name: (min(a[i] for a in accepted), max(a[i] for a in accepted))
+        if accepted
+        else (math.nan, math.nan)
+        for i, name in enumerate(GRID)
+    }
+    return dataclasses.replace(best, points=n_points, ranges=ranges)
 
 
 def verifier_yaml(fit: VerifierFit, base_audit_lines: list[str], source: str) -> str:
@@ -154,6 +169,8 @@ def verifier_yaml(fit: VerifierFit, base_audit_lines: list[str], source: str) ->
         f"#   recomputed right on {t.expert_n} expert-labelled contentious items "
         f"{t.recomputed_right:.2f} vs {f[2]:.2f}",
         f"#   original right on them {t.original_right:.2f} vs {f[3]:.2f}",
+        "# Approximate 90% confidence set (grid points with objective <= chi-square(4) 0.9):",
+        *(f"#   {name}: {lo:g} to {hi:g}" for name, (lo, hi) in fit.ranges.items()),
         *base_audit_lines,
         "recompute:",
     ]
