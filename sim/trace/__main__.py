@@ -45,6 +45,25 @@ def validate(path: Path, mapping_file: Path | None, *, max_shown: int = MAX_SHOW
     return 0
 
 
+def load_valid(path: Path, mapping_file: Path | None) -> Trace | int:
+    """The validated trace, or the exit code after printing why there is none (2: a bad
+    mapping; 1: a trace with problems)."""
+    try:
+        mapping, explicit = load_mapping(mapping_file)
+    except (OSError, ValueError, yaml.YAMLError) as err:
+        print(f"error: --mapping: {err}", file=sys.stderr)
+        return 2
+    trace, problems = load_trace(path, mapping, explicit=explicit)
+    if trace is None:
+        print(
+            f"error: {path} does not validate ({len(problems)} problems; run "
+            f"`python -m sim.trace validate`): {problems[0]}",
+            file=sys.stderr,
+        )
+        return 1
+    return trace
+
+
 def calibrate(
     path: Path,
     mapping_file: Path | None,
@@ -62,19 +81,9 @@ def calibrate(
         verifier_diagnostics,
     )
 
-    try:
-        mapping, explicit = load_mapping(mapping_file)
-    except (OSError, ValueError, yaml.YAMLError) as err:
-        print(f"error: --mapping: {err}", file=sys.stderr)
-        return 2
-    trace, problems = load_trace(path, mapping, explicit=explicit)
-    if trace is None:
-        print(
-            f"error: {path} does not validate ({len(problems)} problems; run "
-            f"`python -m sim.trace validate`): {problems[0]}",
-            file=sys.stderr,
-        )
-        return 1
+    trace = load_valid(path, mapping_file)
+    if isinstance(trace, int):
+        return trace
     rule = AgreementRule()
     try:
         fit, strata = calibrate_strata(
@@ -177,19 +186,9 @@ def replay_command(
     with initialize_config_dir(config_dir=CONF_DIR, version_base=None):
         root = OmegaConf.to_object(compose(config_name="config", overrides=overrides))
     assert isinstance(root, RootConfig)
-    try:
-        mapping, explicit = load_mapping(mapping_file)
-    except (OSError, ValueError, yaml.YAMLError) as err:
-        print(f"error: --mapping: {err}", file=sys.stderr)
-        return 2
-    trace, problems = load_trace(path, mapping, explicit=explicit)
-    if trace is None:
-        print(
-            f"error: {path} does not validate ({len(problems)} problems; run "
-            f"`python -m sim.trace validate`): {problems[0]}",
-            file=sys.stderr,
-        )
-        return 1
+    trace = load_valid(path, mapping_file)
+    if isinstance(trace, int):
+        return trace
     try:
         metrics, _ = replay(trace, root, replications, seed)
     except (ConfigError, ValueError) as err:
