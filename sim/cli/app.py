@@ -19,6 +19,7 @@ from sim.config.schema import RootConfig
 from sim.config.validate import ConfigError
 from sim.io.results import write_run
 from sim.io.run_dir import RunDirectory, new_run_name
+from sim.kernels import cache_is_warm
 from sim.metrics import METRIC_DOCS, summarize
 from sim.runner import RunResult, run_scenario
 from sim.scenario import Scenario, build_scenario
@@ -38,6 +39,12 @@ def run(
 ) -> tuple[Scenario, RunResult, dict[str, Any], Path | None]:
     """Validate, simulate and (if ``output.write``) write the run folder; returns the folder."""
     sc = build_scenario(root)
+    if root.progress and not cache_is_warm():
+        print(
+            "compiling the simulation kernels (first run only, about 20 s) ...",
+            file=sys.stderr,
+            flush=True,
+        )
     result = run_scenario(
         sc,
         root.replications,

@@ -30,3 +30,8 @@ def _cache_root() -> Path:
 
 CACHE_DIR = _cache_root() / SOURCE_DIGEST
 _config.CACHE_DIR = str(CACHE_DIR)
+
+
+def cache_is_warm() -> bool:
+    """Have these kernels been compiled and cached before?"""
+    return CACHE_DIR.is_dir() and any(CACHE_DIR.rglob("*.nbi"))
