@@ -48,3 +48,21 @@ def relative_disagreement_one(label: float, reference: float, kind: int) -> floa
         return np.inf if diff > 0.0 else 0.0
     scale = max(abs(label), abs(reference))
     return diff / scale if scale > 0.0 else 0.0
+
+
+@njit(cache=True)
+def agrees_many(
+    label: np.ndarray, reference: np.ndarray, kind: np.ndarray, rule: np.ndarray, out: np.ndarray
+) -> None:
+    """:func:`agrees_one` over flat arrays of equal length into ``out``."""
+    for i in range(label.shape[0]):
+        out[i] = agrees_one(label[i], reference[i], kind[i], rule)
+
+
+@njit(cache=True)
+def relative_disagreement_many(
+    label: np.ndarray, reference: np.ndarray, kind: np.ndarray, out: np.ndarray
+) -> None:
+    """:func:`relative_disagreement_one` over flat arrays of equal length into ``out``."""
+    for i in range(label.shape[0]):
+        out[i] = relative_disagreement_one(label[i], reference[i], kind[i])

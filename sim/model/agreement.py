@@ -13,6 +13,8 @@ from enum import IntEnum
 import numpy as np
 from numpy.typing import NDArray
 
+from sim.kernels import agreement as kernels
+
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 
@@ -56,33 +58,34 @@ class AgreementRule:
     date_tolerance_days: float = 0.0
 
 
+def _flat(
+    label: FloatArray | float, reference: FloatArray | float, kind: NDArray[np.int8] | int
+) -> tuple[FloatArray, FloatArray, NDArray[np.int8], tuple[int, ...]]:
+    a, ref, k = np.broadcast_arrays(
+        np.asarray(label, dtype=np.float64),
+        np.asarray(reference, dtype=np.float64),
+        np.asarray(kind, dtype=np.int8),
+    )
+    return (
+        np.ascontiguousarray(a).ravel(),
+        np.ascontiguousarray(ref).ravel(),
+        np.ascontiguousarray(k).ravel(),
+        a.shape,
+    )
+
+
 def agrees(
     label: FloatArray | float,
     reference: FloatArray | float,
     kind: NDArray[np.int8] | int,
     rule: AgreementRule,
 ) -> BoolArray:
-    """Elementwise: does ``label`` agree with ``reference`` (same shape, or broadcastable)?"""
-    a = np.asarray(label, dtype=np.float64)
-    ref = np.asarray(reference, dtype=np.float64)
-    k = np.asarray(kind, dtype=np.int8)
-    a, ref, k = np.broadcast_arrays(a, ref, k)
-    a_na = np.isnan(a)
-    ref_na = np.isnan(ref)
-    diff = np.abs(np.where(a_na | ref_na, 0.0, a - ref))
-    abs_ref = np.abs(np.where(ref_na, 0.0, ref))
-
-    ordinal = (
-        (k == ValueKind.INTEGER)
-        & (abs_ref <= rule.ordinal_max_abs)
-        & (np.floor(abs_ref) == abs_ref)
-    )
-    numeric_tol = np.where(abs_ref == 0.0, rule.zero_tolerance, rule.relative_tolerance * abs_ref)
-    tol = np.where(ordinal, rule.ordinal_tolerance, numeric_tol)
-    tol = np.where(k == ValueKind.DATE, rule.date_tolerance_days, tol)
-    tol = np.where(k == ValueKind.CATEGORICAL, 0.0, tol)
-    same_number = diff <= tol
-    return np.where(a_na | ref_na, a_na & ref_na, same_number)
+    """Elementwise: does ``label`` agree with ``reference`` (shapes broadcast)? The same
+    kernel the engines use (:func:`sim.kernels.agreement.agrees_one`)."""
+    a, ref, k, shape = _flat(label, reference, kind)
+    out = np.empty(a.shape[0], dtype=np.bool_)
+    kernels.agrees_many(a, ref, k, rule_array(rule), out)
+    return out.reshape(shape)
 
 
 def rule_array(rule: AgreementRule) -> FloatArray:
@@ -104,17 +107,7 @@ def relative_disagreement(
 ) -> FloatArray:
     """The triage's distance: ``|a - b| / max(|a|, |b|)`` for numbers, ``inf`` for any date or
     category mismatch, ``inf`` when exactly one side is N/A, and 0 when both are N/A or equal."""
-    a = np.asarray(label, dtype=np.float64)
-    b = np.asarray(reference, dtype=np.float64)
-    k = np.asarray(kind, dtype=np.int8)
-    a_na, b_na = np.isnan(a), np.isnan(b)
-    a0 = np.where(a_na, 0.0, a)
-    b0 = np.where(b_na, 0.0, b)
-    diff = np.abs(a0 - b0)
-    scale = np.maximum(np.abs(a0), np.abs(b0))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rel = np.where(scale > 0.0, diff / np.where(scale > 0.0, scale, 1.0), 0.0)
-    exact_kind = (k == ValueKind.DATE) | (k == ValueKind.CATEGORICAL)
-    rel = np.where(exact_kind, np.where(diff > 0.0, np.inf, 0.0), rel)
-    rel = np.where(a_na != b_na, np.inf, rel)
-    return np.where(a_na & b_na, 0.0, rel)
+    a, b, k, shape = _flat(label, reference, kind)
+    out = np.empty(a.shape[0])
+    kernels.relative_disagreement_many(a, b, k, out)
+    return out.reshape(shape)
