@@ -1,4 +1,6 @@
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim.config.schema import (
     AuditConfig,
@@ -107,3 +109,26 @@ def test_noisy_runs_lose_consensus_more_often_with_a_stricter_rule() -> None:
     )
     assert strict.consensus.mean() < loose.consensus.mean()
     assert (strict.consensus <= loose.consensus).all()
+
+
+def _consensus_by_definition(row: np.ndarray, kind: int, m: int) -> tuple[bool, float]:
+    support = [sum(bool(agrees(a, ref, kind, RULE)) for a in row) for ref in row]
+    best = int(np.argmax(support))  # first maximum
+    return support[best] >= m, row[best]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    values=st.lists(
+        st.sampled_from([np.nan, 0.0, 3.0, 4.0, 5.0, 100.0, 104.0, 110.0]), min_size=1, max_size=7
+    ),
+    kind=st.sampled_from([0, 1]),
+    m=st.integers(1, 7),
+)
+def test_consensus_matches_its_definition(values: list[float], kind: int, m: int) -> None:
+    runs = np.array([values])
+    ok, label = consensus_of_runs(runs, np.array([kind], dtype=np.int8), m, RULE)
+    want_ok, want_label = _consensus_by_definition(runs[0], kind, m)
+    assert bool(ok[0]) == want_ok
+    if want_ok:
+        np.testing.assert_array_equal(label[0], want_label)
