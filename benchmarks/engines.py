@@ -51,17 +51,9 @@ TRIO = [
 
 
 def medcalc_config(engine: str) -> RootConfig:
-    from hydra import compose, initialize_config_dir
-    from omegaconf import OmegaConf
+    from sim.cli.compose import compose_config
 
-    from sim.cli.store import register
-
-    register()
-    with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base=None):
-        cfg = compose(config_name="config", overrides=[f"engine={engine}", "policy=phased"])
-    obj = OmegaConf.to_object(cfg)
-    assert isinstance(obj, RootConfig)
-    return obj
+    return compose_config([f"engine={engine}", "policy=phased"])
 
 
 def synthetic_config(n_items: int, n_experts: int, engine: str) -> RootConfig:

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.config.schema import RootConfig
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -29,16 +31,10 @@ METRICS = (
 )
 
 
-def compose(overrides: list[str]):  # type: ignore[no-untyped-def]
-    from hydra import compose as hydra_compose
-    from hydra import initialize_config_dir
-    from omegaconf import OmegaConf
+def compose(overrides: list[str]) -> RootConfig:
+    from sim.cli.compose import compose_config
 
-    from sim.cli.store import register
-
-    register()
-    with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base=None):
-        return OmegaConf.to_object(hydra_compose(config_name="config", overrides=overrides))
+    return compose_config(overrides)
 
 
 def table(replications: int, replays: int) -> list[dict[str, object]]:

@@ -93,16 +93,7 @@ def finish_replication(
     cls = sc.policy_class
     llm_usd = (audit.usd if audit else 0.0) + (recompute.usd if recompute else 0.0)
     llm_hours = (audit.llm_hours if audit else 0.0) + (recompute.llm_hours if recompute else 0.0)
-    evidence = Evidence(
-        stratum=bench.stratum,
-        group=bench.group,
-        value_kind=bench.value_kind,
-        original=bench.original,
-        n_strata=sc.strata.n_strata,
-        rule=sc.rule,
-        audit=audit,
-        recompute=recompute,
-    )
+    evidence = Evidence.of(bench, sc.strata.n_strata, sc.rule, audit, recompute)
     policy = cls(sc.policy_config)
     keys = policy.triage(evidence, rng["policy"])
     calendar: Calendar | None = None

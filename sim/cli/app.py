@@ -12,6 +12,7 @@ from typing import Any
 import hydra
 from omegaconf import DictConfig, OmegaConf
 
+from sim.cli.compose import CONF_DIR
 from sim.cli.precheck import composition_error
 from sim.cli.store import register
 from sim.cli.summary import format_summary
@@ -23,8 +24,6 @@ from sim.kernels import cache_is_warm
 from sim.metrics import METRIC_DOCS, summarize
 from sim.runner import RunResult, run_scenario
 from sim.scenario import Scenario, build_scenario
-
-CONF_DIR = str(Path(__file__).resolve().parents[2] / "conf")
 
 
 def to_root_config(cfg: DictConfig) -> RootConfig:

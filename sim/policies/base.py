@@ -28,6 +28,7 @@ from numpy.typing import NDArray
 from sim.config.schema import PolicyConfig
 from sim.kernels import policies as kernels
 from sim.model.agreement import AgreementRule
+from sim.model.benchmark import Benchmark
 from sim.model.verifiers import AuditResult, RecomputeResult
 
 FloatArray = NDArray[np.float64]
@@ -64,6 +65,27 @@ class Evidence:
     @property
     def n_items(self) -> int:
         return int(self.original.shape[0])
+
+    @classmethod
+    def of(
+        cls,
+        bench: Benchmark,
+        n_strata: int,
+        rule: AgreementRule,
+        audit: AuditResult | None = None,
+        recompute: RecomputeResult | None = None,
+    ) -> Evidence:
+        """What a policy may see of ``bench`` (everything but the truth and error modes)."""
+        return cls(
+            stratum=bench.stratum,
+            group=bench.group,
+            value_kind=bench.value_kind,
+            original=bench.original,
+            n_strata=n_strata,
+            rule=rule,
+            audit=audit,
+            recompute=recompute,
+        )
 
 
 @dataclass(frozen=True)

@@ -73,16 +73,7 @@ def contract_evidence(seed: int = 0) -> tuple[Evidence, np.ndarray]:
     )
     flagged = np.random.default_rng(streams[2]).random(bench.n_items) < 0.5
     audit = AuditResult(flagged=flagged, usd=0.0, llm_hours=0.0)
-    evidence = Evidence(
-        stratum=bench.stratum,
-        group=bench.group,
-        value_kind=bench.value_kind,
-        original=bench.original,
-        n_strata=strata.n_strata,
-        rule=rule,
-        audit=audit,
-        recompute=rc,
-    )
+    evidence = Evidence.of(bench, strata.n_strata, rule, audit, rc)
     return evidence, bench.truth
 
 

@@ -166,14 +166,10 @@ def fitted_verifier(
 def replay_command(
     path: Path, mapping_file: Path | None, replications: int, seed: int, overrides: list[str]
 ) -> int:
-    from hydra import compose, initialize_config_dir
-    from omegaconf import OmegaConf
-
-    from sim.cli.app import CONF_DIR
+    from sim.cli.compose import CONF_DIR, compose_config
     from sim.cli.precheck import composition_error
     from sim.cli.store import register
     from sim.cli.summary import format_summary
-    from sim.config.schema import RootConfig
     from sim.config.validate import ConfigError
     from sim.metrics import summarize
     from sim.trace.replay import replay
@@ -183,9 +179,7 @@ def replay_command(
     if problem is not None:
         print(f"error: {problem}", file=sys.stderr)
         return 2
-    with initialize_config_dir(config_dir=CONF_DIR, version_base=None):
-        root = OmegaConf.to_object(compose(config_name="config", overrides=overrides))
-    assert isinstance(root, RootConfig)
+    root = compose_config(overrides)
     trace = load_valid(path, mapping_file)
     if isinstance(trace, int):
         return trace

@@ -72,18 +72,10 @@ def test_the_shipped_calibrated_scenario_is_reproducible(trace_path: Path) -> No
 
 
 def test_the_calibrated_scenario_runs() -> None:
-    from hydra import compose, initialize_config_dir
-    from omegaconf import OmegaConf
-
-    from sim.cli.store import register
+    from sim.cli.compose import compose_config
     from sim.scenario import build_scenario
 
-    register()
-    with initialize_config_dir(config_dir=str(REPO / "conf"), version_base=None):
-        cfg = OmegaConf.to_object(
-            compose(config_name="config", overrides=["scenario=medcalc_calibrated"])
-        )
-    sc = build_scenario(cfg)  # type: ignore[arg-type]
+    sc = build_scenario(compose_config(["scenario=medcalc_calibrated"]))
     assert sc.strata.n_items == 1047
     assert ((sc.strata.error_rate > 0) & (sc.strata.error_rate < 1)).all()
 

@@ -9,8 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.config.schema import PolicyConfig
+from sim.cli.compose import compose_config
+from sim.config.schema import PolicyConfig, RootConfig
 from sim.kernels.random import stream_states
+from sim.policies.base import Evidence
 from sim.trace.format import load_mapping
 from sim.trace.load import Trace, load_trace
 from sim.trace.replay import replay, replay_scenario
@@ -26,31 +28,13 @@ def trace(trace_path: Path) -> Trace:
     return t
 
 
-def medcalc_root(policy: str):  # type: ignore[no-untyped-def]
-    from hydra import compose, initialize_config_dir
-    from omegaconf import OmegaConf
-
-    from sim.cli.store import register
-
-    register()
-    with initialize_config_dir(config_dir=str(REPO / "conf"), version_base=None):
-        return OmegaConf.to_object(compose(config_name="config", overrides=[f"policy={policy}"]))
+def medcalc_root(policy: str) -> RootConfig:
+    return compose_config([f"policy={policy}"])
 
 
 def test_phased_triage_on_the_trace_is_the_audits_rule(trace: Trace) -> None:
     sc, bench, audit, recompute = replay_scenario(trace, medcalc_root("phased"))
-    from sim.policies.base import Evidence
-
-    evidence = Evidence(
-        stratum=bench.stratum,
-        group=bench.group,
-        value_kind=bench.value_kind,
-        original=bench.original,
-        n_strata=sc.strata.n_strata,
-        rule=sc.rule,
-        audit=audit,
-        recompute=recompute,
-    )
+    evidence = Evidence.of(bench, sc.strata.n_strata, sc.rule, audit, recompute)
     policy = sc.policy_class(PolicyConfig(name="phased"))
     keys = policy.triage(evidence, stream_states(np.random.SeedSequence(0), 1)[0])
     assert int(np.isfinite(keys).sum()) == 286  # the paper's "at least 27%" of 1,047
