@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from sim.engines.base import ReviewLog, ReviewProblem
 from sim.engines.desk import Job, ReviewDesk
 from sim.policies.base import Policy
@@ -76,28 +74,3 @@ class HeapqEngine:
             if desk.check_finished():
                 break
         return desk.log()
-
-
-def logs_equal(a: ReviewLog, b: ReviewLog) -> bool:
-    fields = (
-        "item",
-        "expert",
-        "stage",
-        "start_second",
-        "finish_second",
-        "work_seconds",
-        "usd",
-        "label",
-        "n_segments",
-        "expert_label",
-        "reviewed",
-    )
-    return all(
-        np.array_equal(getattr(a, f), getattr(b, f), equal_nan=True)
-        for f in fields
-        if getattr(a, f).dtype.kind == "f"
-    ) and all(
-        np.array_equal(getattr(a, f), getattr(b, f))
-        for f in fields
-        if getattr(a, f).dtype.kind != "f"
-    )

@@ -8,6 +8,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim.model.agreement import AgreementRule, agrees
+from sim.policies.base import Decision
 from sim.replication import ReplicationResult
 
 Columns = dict[str, NDArray[np.generic]]
@@ -36,7 +37,8 @@ def item_columns(replication: int, res: ReplicationResult, rule: AgreementRule) 
         "expert_label": res.log.expert_label,
         "final_label": res.final_label,
         "decision": res.decision,
-        "final_correct": (res.decision != 3) & agrees(res.final_label, b.truth, b.value_kind, rule),
+        "final_correct": (res.decision != Decision.DROPPED)
+        & agrees(res.final_label, b.truth, b.value_kind, rule),
     }
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,7 +18,7 @@ from tqdm import tqdm
 from sim.engines.numba_engine import NumbaEngine
 from sim.metrics import METRICS
 from sim.records import Columns, event_columns, item_columns
-from sim.replication import ReplicationResult, run_replication
+from sim.replication import run_replication
 from sim.scenario import Scenario
 
 
@@ -46,7 +45,6 @@ def run_scenario(
     item_replications: int = 10,
     event_replications: int = 100,
     progress: bool = False,
-    on_replication: Callable[[int, ReplicationResult], None] | None = None,
 ) -> RunResult:
     """Run ``replications`` replications and keep the detail of the first few."""
     seeds = replication_seeds(seed, replications)
@@ -82,8 +80,6 @@ def run_scenario(
                 items.append(item_columns(r, res, sc.rule))
             if r < event_replications and res.log.n_reviews:
                 events.append(event_columns(r, res, sc.rule))
-            if on_replication is not None:
-                on_replication(r, res)
             if not compiled:
                 bar.update()
     metrics = {name: table[:, j].copy() for j, name in enumerate(METRICS)}

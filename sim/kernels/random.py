@@ -54,11 +54,6 @@ def standard_normal(s: np.ndarray) -> float:
 
 
 @njit(cache=True)
-def exponential(s: np.ndarray) -> float:
-    return -math.log1p(-uniform(s))
-
-
-@njit(cache=True)
 def gamma(s: np.ndarray, shape: float) -> float:
     """Gamma(shape, 1) by Marsaglia-Tsang (boosted for shape < 1)."""
     boost = 1.0

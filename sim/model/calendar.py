@@ -30,7 +30,6 @@ class Calendar:
     window_start: FloatArray
     window_end: FloatArray
     offsets: NDArray[np.int64]
-    horizon_seconds: float
 
     def windows_of(self, expert: int) -> tuple[int, int]:
         """The half-open index range of ``expert``'s windows."""
@@ -75,5 +74,4 @@ def build_calendar(
         window_start=starts[:w].copy(),
         window_end=ends[:w].copy(),
         offsets=offsets,
-        horizon_seconds=horizon_days * SECONDS_PER_DAY,
     )

@@ -4,6 +4,7 @@ marginal likelihood (zero-inflated Beta-Binomial), with the uncertainty of every
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -273,9 +274,9 @@ def scenario_yaml(
             f"  # {s.errors}/{s.judged} judged wrong; posterior 90% interval "
             f"[{s.interval_90[0]:.3f}, {s.interval_90[1]:.3f}]; P(error-free) "
             f"{s.p_error_free:.2f}",
-            f"  - name: {json_str(s.name)}",
+            f"  - name: {json.dumps(s.name)}",
             f"    size: {s.size}",
-            f"    group: {json_str(group)}",
+            f"    group: {json.dumps(group)}",
             f"    value_kind: {kind}",
         ]
         if kind == "categorical":
@@ -287,12 +288,6 @@ def scenario_yaml(
             f"    underspecified_share: {'null' if share is None else _num(round(share, 6))}",
         ]
     return "\n".join(lines) + "\n"
-
-
-def json_str(text: str) -> str:
-    import json
-
-    return json.dumps(text)
 
 
 def verifier_diagnostics(trace: Trace, rule: AgreementRule) -> list[str]:

@@ -43,31 +43,52 @@ def test_shrinkage_pulls_every_stratum_toward_the_prior(trace_path: Path) -> Non
         assert s.interval_90[0] <= s.posterior_mean <= s.interval_90[1]
 
 
-def test_the_shipped_calibrated_scenario_is_reproducible(trace_path: Path) -> None:
+@pytest.fixture(scope="module")
+def medcalc_calibration(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str, str]:
+    """``python -m sim.trace calibrate`` on the shared trace, run once: the scenario YAML
+    (stdout), the diagnostics (stderr) and the fitted verifier YAML, with the trace's path
+    written as the shipped files write it."""
+    from tests.conftest import TRACE
+
+    if not TRACE.exists():
+        pytest.fail(f"the shared MedCalc trace is missing: {TRACE}")
+    verifier = tmp_path_factory.mktemp("calibration") / "v.yaml"
     proc = subprocess.run(
         [
             sys.executable,
             "-m",
             "sim.trace",
             "calibrate",
-            str(trace_path),
+            str(TRACE),
             "--mapping",
             str(MEDCALC_MAPPING),
             "--name",
             "medcalc_calibrated",
             "--absent-truth-is-underspecified",
+            "--verifier-out",
+            str(verifier),
         ],
         cwd=REPO,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=300,
     )
     assert proc.returncode == 0, proc.stderr
-    shipped = (REPO / "conf" / "scenario" / "medcalc_calibrated.yaml").read_text()
-    regenerated = proc.stdout.replace(str(trace_path), "../shared/data/medcalc_v1/trace.csv")
-    assert regenerated == shipped
+    shipped_path = "../shared/data/medcalc_v1/trace.csv"
+    return (
+        proc.stdout.replace(str(TRACE), shipped_path),
+        proc.stderr,
+        verifier.read_text().replace(str(TRACE), shipped_path),
+    )
+
+
+def test_the_shipped_calibrated_scenario_is_reproducible(
+    medcalc_calibration: tuple[str, str, str],
+) -> None:
+    scenario, diagnostics, _ = medcalc_calibration
+    assert scenario == (REPO / "conf" / "scenario" / "medcalc_calibrated.yaml").read_text()
     assert "label_recomputed agrees with the experts on 37/50 = 74% (95% CI 60%-84%)" in (
-        proc.stderr
+        diagnostics
     )
 
 
@@ -110,33 +131,10 @@ def test_error_magnitudes_are_estimated_robustly(tmp_path: Path) -> None:
     assert m.mean == pytest.approx(0.20 / np.log(2.0))  # the outlier does not move it
 
 
-def test_the_shipped_verifier_is_the_fit_to_the_trace(trace_path: Path, tmp_path: Path) -> None:
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "sim.trace",
-            "calibrate",
-            str(trace_path),
-            "--mapping",
-            str(MEDCALC_MAPPING),
-            "--name",
-            "medcalc_calibrated",
-            "--absent-truth-is-underspecified",
-            "--verifier-out",
-            str(tmp_path / "v.yaml"),
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert proc.returncode == 0, proc.stderr
-    fitted = (
-        (tmp_path / "v.yaml")
-        .read_text()
-        .replace(str(trace_path), "../shared/data/medcalc_v1/trace.csv")
-    )
+def test_the_shipped_verifier_is_the_fit_to_the_trace(
+    medcalc_calibration: tuple[str, str, str],
+) -> None:
+    fitted = medcalc_calibration[2]
     assert fitted == (REPO / "conf" / "verifier" / "medcalc_calibrated.yaml").read_text()
     assert "contentious items 286 vs" in fitted
 
