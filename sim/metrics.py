@@ -8,9 +8,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim.engines.base import ReviewLog
+from sim.kernels import leaderboard as kernel_leaderboard
 from sim.kernels import metrics as kernel_metrics
+from sim.kernels.leaderboard import N_LEADERBOARD_METRICS
 from sim.model.agreement import AgreementRule, rule_array
 from sim.model.benchmark import Benchmark
+from sim.model.evaluated import EvaluatedModels
 
 Z95 = 1.959963984540054
 
@@ -43,8 +46,24 @@ METRIC_DOCS: dict[str, str] = {
     "estimated_error_rate_ci_low": "Wilson 95% interval, low end",
     "estimated_error_rate_ci_high": "Wilson 95% interval, high end",
 }
+LEADERBOARD_METRIC_DOCS: dict[str, str] = {
+    "leaderboard_bias_original_points": "evaluated models' accuracy against the original labels "
+    "minus against the truth, in points, mean over models (negative: understated)",
+    "leaderboard_abs_bias_original_points": "mean over models of |accuracy against the "
+    "original labels - against the truth|, in points",
+    "leaderboard_bias_maintained_points": "the same as leaderboard_bias_original_points "
+    "against the maintained labels (dropped items left out)",
+    "leaderboard_abs_bias_maintained_points": "mean over models of |accuracy against the "
+    "maintained labels - against the truth|, in points",
+    "leaderboard_kendall_tau_original": "Kendall tau-b between the original-label and the true "
+    "leaderboard",
+    "leaderboard_kendall_tau_maintained": "Kendall tau-b between the maintained-label and the "
+    "true leaderboard",
+}
+assert len(METRIC_DOCS) == kernel_metrics.N_METRICS
+assert len(LEADERBOARD_METRIC_DOCS) == N_LEADERBOARD_METRICS
+METRIC_DOCS.update(LEADERBOARD_METRIC_DOCS)
 METRICS: tuple[str, ...] = tuple(METRIC_DOCS)
-assert len(METRICS) == kernel_metrics.N_METRICS
 
 
 def wilson_interval(successes: int, trials: int, z: float = Z95) -> tuple[float, float]:
@@ -61,8 +80,10 @@ def replication_metrics(
     rule: AgreementRule,
     llm_usd: float,
     llm_hours: float,
+    board: NDArray[np.float64],
 ) -> dict[str, float]:
-    """Every metric of :data:`METRIC_DOCS` for one replication."""
+    """Every metric of :data:`METRIC_DOCS` for one replication; ``board`` holds the evaluated
+    models' accuracies (:func:`leaderboard`)."""
     out = np.empty(len(METRICS))
     kernel_metrics.replication_metrics(
         bench.truth,
@@ -78,9 +99,37 @@ def replication_metrics(
         rule_array(rule),
         llm_usd,
         llm_hours,
-        out,
+        out[: kernel_metrics.N_METRICS],
     )
+    kernel_leaderboard.leaderboard_metrics(board, out[kernel_metrics.N_METRICS :])
     return dict(zip(METRICS, out.tolist(), strict=True))
+
+
+def leaderboard(
+    bench: Benchmark,
+    final_label: NDArray[np.float64],
+    decision: NDArray[np.int8],
+    rule: AgreementRule,
+    models: EvaluatedModels,
+    key: np.uint64,
+) -> NDArray[np.float64]:
+    """Accuracy ``(M, 3)`` of each evaluated model against [original, maintained, true] labels,
+    its answers drawn counter-based from ``key``."""
+    board = np.empty((models.n_models, 3))
+    kernel_leaderboard.model_accuracies(
+        bench.truth,
+        bench.original,
+        final_label,
+        decision,
+        bench.value_kind,
+        bench.group,
+        rule_array(rule),
+        models.accuracy,
+        models.blind_spot,
+        np.uint64(key),
+        board,
+    )
+    return board
 
 
 def summarize(columns: dict[str, NDArray[np.float64]]) -> dict[str, dict[str, float]]:

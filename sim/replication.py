@@ -12,8 +12,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim.engines.base import ReviewLog, ReviewProblem
-from sim.kernels.random import stream_states
-from sim.metrics import replication_metrics
+from sim.kernels.random import next_u64, stream_states
+from sim.metrics import leaderboard, replication_metrics
 from sim.model.benchmark import Benchmark, generate_benchmark
 from sim.model.calendar import Calendar, build_calendar
 from sim.model.experts import draw_reviews
@@ -21,7 +21,7 @@ from sim.model.verifiers import AuditResult, RecomputeResult, run_audit, run_rec
 from sim.policies.base import Evidence, ExpertVerdicts
 from sim.scenario import Scenario
 
-STREAMS = ("world", "audit", "recompute", "reviews", "calendar", "policy")
+STREAMS = ("world", "audit", "recompute", "reviews", "calendar", "policy", "downstream")
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,8 @@ class ReplicationResult:
     """The experts' availability windows (None when no expert was needed)."""
     final_label: NDArray[np.float64]
     decision: NDArray[np.int8]
+    board: NDArray[np.float64]
+    """Evaluated models' accuracy ``(M, 3)`` against [original, maintained, true] labels."""
     metrics: dict[str, float]
 
 
@@ -125,5 +127,9 @@ def finish_replication(
     else:
         log = empty_log(bench.n_items)
     final, decision = policy.finalize(evidence, ExpertVerdicts(log.expert_label, log.reviewed))
-    metrics = replication_metrics(bench, final, decision, log, sc.rule, llm_usd, llm_hours)
-    return ReplicationResult(bench, audit, recompute, log, calendar, final, decision, metrics)
+    key = np.uint64(next_u64(rng["downstream"]))
+    board = leaderboard(bench, final, decision, sc.rule, sc.models, key)
+    metrics = replication_metrics(bench, final, decision, log, sc.rule, llm_usd, llm_hours, board)
+    return ReplicationResult(
+        bench, audit, recompute, log, calendar, final, decision, board, metrics
+    )

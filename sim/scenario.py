@@ -15,6 +15,7 @@ from sim.config.validate import PolicyTraits, validate
 from sim.engines import ENGINES, Engine
 from sim.model.agreement import AgreementRule
 from sim.model.benchmark import Strata
+from sim.model.evaluated import EvaluatedModels
 from sim.model.experts import ExpertPool
 from sim.policies import REGISTRY, Policy
 
@@ -33,6 +34,8 @@ class Scenario:
     policy_config: PolicyConfig
     budget: BudgetConfig
     engine: Engine
+    models: EvaluatedModels
+    """The models whose leaderboard the labels distort (none: leaderboard metrics are NaN)."""
 
 
 def policy_traits() -> dict[str, PolicyTraits]:
@@ -64,4 +67,5 @@ def build_scenario(cfg: RootConfig) -> Scenario:
         policy_config=cfg.policy,
         budget=cfg.budget,
         engine=ENGINES[cfg.engine.name](threads=cfg.engine.threads),
+        models=EvaluatedModels.from_config(cfg.downstream.leaderboard, strata.group_names),
     )

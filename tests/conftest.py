@@ -9,8 +9,11 @@ import pytest
 
 from sim.config.schema import (
     BudgetConfig,
+    DownstreamConfig,
+    EvaluatedModelConfig,
     ExpertConfig,
     ExpertPoolConfig,
+    LeaderboardConfig,
     PolicyConfig,
     RootConfig,
     ScenarioConfig,
@@ -20,6 +23,20 @@ from sim.kernels.random import stream_states
 
 REPO = Path(__file__).resolve().parents[1]
 TRACE = REPO.parent / "shared" / "data" / "medcalc_v1" / "trace.csv"
+
+
+def small_models() -> list[EvaluatedModelConfig]:
+    """Three evaluated models, one with a per-group accuracy (fresh objects on every call)."""
+    return [
+        EvaluatedModelConfig(name="strong", accuracy=0.9, shared_blind_spot_probability=0.1),
+        EvaluatedModelConfig(
+            name="mimic",
+            accuracy=0.6,
+            shared_blind_spot_probability=0.8,
+            group_accuracy={"date": 0.3},
+        ),
+        EvaluatedModelConfig(name="weak", accuracy=0.4, shared_blind_spot_probability=0.2),
+    ]
 
 
 def small_config(policy: str = "phased", **budget: float) -> RootConfig:
@@ -50,6 +67,7 @@ def small_config(policy: str = "phased", **budget: float) -> RootConfig:
         experts=ExpertPoolConfig(pool=pool),
         policy=PolicyConfig(name=policy),
         budget=BudgetConfig(**budget) if budget else BudgetConfig(expert_hours=10.0),
+        downstream=DownstreamConfig(leaderboard=LeaderboardConfig(models=small_models())),
         replications=5,
         progress=False,
     )

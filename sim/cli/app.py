@@ -15,9 +15,12 @@ from omegaconf import DictConfig, OmegaConf
 from sim.cli.compose import CONF_DIR
 from sim.cli.precheck import composition_error
 from sim.cli.store import register
-from sim.cli.summary import format_summary
+from sim.cli.summary import format_leaderboard, format_rl, format_summary
 from sim.config.schema import RootConfig
 from sim.config.validate import ConfigError
+from sim.downstream.leaderboard import leaderboard_summary
+from sim.downstream.rl import run_experiment
+from sim.downstream.rl import summarize as summarize_rl
 from sim.io.results import write_run
 from sim.io.run_dir import RunDirectory, new_run_name
 from sim.kernels import cache_is_warm
@@ -38,6 +41,7 @@ def run(
 ) -> tuple[Scenario, RunResult, dict[str, Any], Path | None]:
     """Validate, simulate and (if ``output.write``) write the run folder; returns the folder."""
     sc = build_scenario(root)
+    rl_cfg = root.downstream.rl
     if root.progress and not cache_is_warm():
         print(
             "compiling the simulation kernels (first run only, about 20 s) ...",
@@ -50,8 +54,19 @@ def run(
         root.seed,
         item_replications=root.output.item_replications if root.output.write else 0,
         event_replications=root.output.event_replications if root.output.write else 0,
+        label_replications=rl_cfg.label_replications if rl_cfg.enabled else 0,
         progress=root.progress,
     )
+    rl_result = None
+    if rl_cfg.enabled:
+        rl_result = run_experiment(
+            [(res.bench, res.final_label, res.decision) for res in result.labels],
+            sc.strata.group,
+            len(sc.strata.group_names),
+            sc.rule,
+            rl_cfg,
+            root.seed,
+        )
     summary = {
         "scenario": sc.name,
         "policy": sc.policy_class.name,
@@ -60,13 +75,15 @@ def run(
         "seed": root.seed,
         "metrics": summarize(result.metrics),
         "metric_docs": METRIC_DOCS,
+        "leaderboard": leaderboard_summary(sc.models.names, result.board),
+        "rl": summarize_rl(rl_result) if rl_result is not None else None,
     }
     folder: Path | None = None
     if root.output.write:
         runs = Path(root.output.dir) / "runs"
         rd = RunDirectory(runs, new_run_name(sc.name, sc.policy_class.name))
         with rd as tmp:
-            write_run(tmp, result, sc, summary, config_yaml)
+            write_run(tmp, result, sc, summary, config_yaml, rl_result)
         folder = rd.path
     return sc, result, summary, folder
 
@@ -84,6 +101,10 @@ def main(cfg: DictConfig) -> None:
         f"{root.replications} replications · seed {root.seed}"
     )
     print(format_summary(summary["metrics"], title))
+    if summary["leaderboard"]:
+        print(format_leaderboard(summary["leaderboard"]))
+    if summary["rl"] is not None:
+        print(format_rl(summary["rl"]))
     if folder is not None:
         print(f"results: {folder}")
 

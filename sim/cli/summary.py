@@ -35,3 +35,47 @@ def format_summary(summary: dict[str, dict[str, float]], title: str) -> str:
         rng = f"{f(fmt, s['p2_5'])} – {f(fmt, s['p97_5'])}"
         lines.append(f"{label:{width}}  {f(fmt, s['mean']):>10}  {ci:>21}  {rng:>21}")
     return "\n".join(lines)
+
+
+def format_leaderboard(rows: list[dict[str, float | str]]) -> str:
+    """Evaluated models ranked by true accuracy: accuracy (%) and rank against each label set."""
+    if not rows:
+        return ""
+    lines = [
+        "leaderboard (accuracy %, rank)   original         maintained       truth",
+    ]
+    for r in rows:
+        cells = []
+        for which in ("original", "maintained", "truth"):
+            acc = float(r[f"accuracy_{which}"])
+            cells.append(f"{100 * acc:5.1f} (#{int(float(r[f'rank_{which}']))})")
+        lines.append(f"  {r['model']!s:30} {cells[0]:16} {cells[1]:16} {cells[2]}")
+    return "\n".join(lines)
+
+
+RL_ROWS = (
+    ("original_accuracy", "trained on original labels"),
+    ("maintained_accuracy", "trained on maintained labels"),
+    ("truth_accuracy", "trained on true labels"),
+    ("gap_maintained_vs_original", "gap maintained - original"),
+    ("gap_truth_vs_maintained", "gap truth - maintained"),
+)
+
+
+def format_rl(summary: dict[str, dict[str, float]]) -> str:
+    """RL accuracy against the truth per arm and the paired gaps, in points with 95% CIs."""
+    n = int(summary["heldout_items.gap_maintained_vs_original"]["n"])
+    lines = [
+        f"RL (GRPO) accuracy against the truth, points, 95% CI over {n} paired seeds",
+        f"{'':32} {'held-out items':>22} {'untrained strata':>22}",
+    ]
+    for key, label in RL_ROWS:
+        cells = []
+        for where in ("heldout_items", "heldout_strata"):
+            s = summary[f"{where}.{key}"]
+            if math.isnan(s["mean"]):
+                cells.append("—")
+            else:
+                cells.append(f"{s['mean']:.1f} ({s['ci_low']:.1f}–{s['ci_high']:.1f})")
+        lines.append(f"  {label:30} {cells[0]:>22} {cells[1]:>22}")
+    return "\n".join(lines)

@@ -185,6 +185,69 @@ class OutputConfig:
 
 
 @dataclass
+class EvaluatedModelConfig:
+    """One model evaluated on the benchmark: how often it is right, and how often it repeats
+    the original labeller's error on an item whose original label is wrong."""
+
+    name: str = MISSING_STR
+    accuracy: float = 0.8
+    """Probability of the true answer, on any item the model does not answer like the labeller."""
+    group_accuracy: dict[str, float] = field(default_factory=dict)
+    """Per-group overrides of ``accuracy`` (group name -> probability)."""
+    shared_blind_spot_probability: float = 0.1
+    """On an item whose original is wrong, probability that the model gives the original's
+    answer (it shares the blind spot of the LLM that made the labels)."""
+
+
+@dataclass
+class LeaderboardConfig:
+    """The evaluated models whose leaderboard the remaining label errors distort."""
+
+    models: list[EvaluatedModelConfig] = field(default_factory=list)
+
+
+@dataclass
+class RLConfig:
+    """The reward-noise RL experiment: per stratum a softmax policy over solution procedures
+    (correct, one per error mode, abstain), trained by group-relative policy optimisation with
+    rewards against the original, the maintained or the true labels."""
+
+    enabled: bool = False
+    seeds: int = 30
+    """Training seeds per arm; arms share seeds, so their differences are paired."""
+    label_replications: int = 1
+    """The experiment runs on the labels of the first this-many replications."""
+    steps: int = 1000
+    group_size: int = 8
+    """Samples per prompt (G); the advantage is the reward minus the group's mean."""
+    prompts_per_step: int = 8
+    learning_rate: float = 0.5
+    """Step size on the logits, per step (the gradient is averaged over the step's samples)."""
+    divide_advantage_by_std: bool = False
+    kl_coefficient: float = 0.0
+    """Weight of the KL(policy || starting policy) penalty; 0 turns it off."""
+    reward_match: float = 1.0
+    """Answer within the agreement rule's tolerance of the label, or a matching N/A."""
+    reward_wrong_answer: float = 0.1
+    """A well-formed (numeric) answer that does not match; anything else earns 0."""
+    initial_probabilities: list[float] = field(default_factory=lambda: [0.4, 0.2, 0.2, 0.1, 0.1])
+    """Starting policy over [correct, extraction error, logic error, answer anyway
+    (ignore missing information), abstain]."""
+    heldout_item_share: float = 0.2
+    """Share of each trained stratum's items kept for evaluation."""
+    heldout_strata_share: float = 0.2
+    """Share of each group's strata never trained on (at least one stratum stays trained)."""
+
+
+@dataclass
+class DownstreamConfig:
+    """What the remaining label errors do downstream: leaderboards and RL training."""
+
+    leaderboard: LeaderboardConfig = field(default_factory=LeaderboardConfig)
+    rl: RLConfig = field(default_factory=RLConfig)
+
+
+@dataclass
 class RootConfig:
     """A whole scenario run: benchmark, verifiers, experts, policy, budget, replications, seed."""
 
@@ -195,6 +258,7 @@ class RootConfig:
     engine: EngineConfig = field(default_factory=EngineConfig)
     budget: BudgetConfig = field(default_factory=BudgetConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
+    downstream: DownstreamConfig = field(default_factory=DownstreamConfig)
     replications: int = 100
     seed: int = 0
     progress: bool = True

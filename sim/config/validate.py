@@ -8,7 +8,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sim.config.schema import ExpertConfig, RootConfig, StratumConfig
+from sim.config.schema import DownstreamConfig, ExpertConfig, RootConfig, StratumConfig
 
 VALUE_KINDS = ("decimal", "integer", "date", "categorical")
 
@@ -210,6 +210,7 @@ def validate(cfg: RootConfig, *, policies: Mapping[str, PolicyTraits], engines: 
 
     if not isinstance(cfg.replications, int) or cfg.replications < 1:
         raise ConfigError("replications", cfg.replications, "an integer >= 1")
+    _downstream(cfg.downstream, groups, cfg.replications)
     if not isinstance(cfg.seed, int) or cfg.seed < 0:
         raise ConfigError("seed", cfg.seed, "an integer >= 0")
     if not isinstance(cfg.engine.threads, int) or cfg.engine.threads < 0:
@@ -256,3 +257,71 @@ def validate(cfg: RootConfig, *, policies: Mapping[str, PolicyTraits], engines: 
             f">= {llm_usd:.2f}, the LLM verifier cost policy "
             f"{cfg.policy.name!r} spends before any expert review",
         )
+
+
+def _int_at_least(key: str, value: object, low: int) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < low:
+        raise ConfigError(key, value, f"an integer >= {low}")
+
+
+def _open_share(key: str, value: float) -> None:
+    if not (isinstance(value, int | float) and 0.0 <= value < 1.0):
+        raise ConfigError(key, value, "a share in [0, 1)")
+
+
+def _downstream(ds: DownstreamConfig, groups: set[str], replications: int) -> None:
+    names: set[str] = set()
+    for i, m in enumerate(ds.leaderboard.models):
+        key = f"downstream.leaderboard.models[{i}]"
+        if not m.name or m.name == "???":
+            raise ConfigError(f"{key}.name", m.name, "a non-empty name")
+        if m.name in names:
+            raise ConfigError(f"{key}.name", m.name, "a name not used before")
+        names.add(m.name)
+        _probability(f"{key}.accuracy", m.accuracy)
+        _probability(f"{key}.shared_blind_spot_probability", m.shared_blind_spot_probability)
+        for g, acc in m.group_accuracy.items():
+            if g not in groups:
+                raise ConfigError(
+                    f"{key}.group_accuracy",
+                    g,
+                    f"a group of the scenario: {', '.join(sorted(groups))}",
+                )
+            _probability(f"{key}.group_accuracy.{g}", acc)
+    rl = ds.rl
+    _int_at_least("downstream.rl.seeds", rl.seeds, 2)
+    _int_at_least("downstream.rl.label_replications", rl.label_replications, 1)
+    if rl.enabled and rl.label_replications > replications:
+        raise ConfigError(
+            "downstream.rl.label_replications",
+            rl.label_replications,
+            f"at most the run's replications ({replications})",
+        )
+    _int_at_least("downstream.rl.steps", rl.steps, 1)
+    _int_at_least("downstream.rl.group_size", rl.group_size, 2)
+    _int_at_least("downstream.rl.prompts_per_step", rl.prompts_per_step, 1)
+    _positive("downstream.rl.learning_rate", rl.learning_rate)
+    _at_least("downstream.rl.kl_coefficient", rl.kl_coefficient, 0.0)
+    _at_least("downstream.rl.reward_match", rl.reward_match, 0.0)
+    _at_least("downstream.rl.reward_wrong_answer", rl.reward_wrong_answer, 0.0)
+    if rl.reward_wrong_answer >= rl.reward_match:
+        raise ConfigError(
+            "downstream.rl.reward_wrong_answer",
+            rl.reward_wrong_answer,
+            f"less than reward_match ({rl.reward_match:g})",
+        )
+    p = rl.initial_probabilities
+    if (
+        len(p) != 5
+        or any(not isinstance(x, int | float) or not x > 0.0 for x in p)
+        or abs(sum(p) - 1.0) > 1e-6
+    ):
+        raise ConfigError(
+            "downstream.rl.initial_probabilities",
+            list(p),
+            "5 probabilities > 0 summing to 1 (correct, extraction, logic, answer anyway, abstain)",
+        )
+    h = rl.heldout_item_share
+    if not (isinstance(h, int | float) and 0.0 < h < 1.0):
+        raise ConfigError("downstream.rl.heldout_item_share", h, "a share in (0, 1)")
+    _open_share("downstream.rl.heldout_strata_share", rl.heldout_strata_share)

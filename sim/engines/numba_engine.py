@@ -24,7 +24,7 @@ from sim.policies.base import KernelPolicy, Policy
 if TYPE_CHECKING:
     from sim.scenario import Scenario
 
-N_STREAMS = 6
+N_STREAMS = 7
 
 
 class NumbaEngine:
@@ -108,18 +108,20 @@ class NumbaEngine:
 
     def run_replications(
         self, sc: Scenario, seeds: list[np.random.SeedSequence], n_metrics: int
-    ) -> NDArray[np.float64]:
-        """Metrics ``(len(seeds), n_metrics)`` of whole replications, one per seed."""
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Metrics ``(len(seeds), n_metrics)`` and the evaluated models' accuracies
+        ``(len(seeds), M, 3)`` of whole replications, one per seed."""
         states = np.stack([stream_states(s, N_STREAMS) for s in seeds])
         out = np.empty((len(seeds), n_metrics))
+        board = np.empty((len(seeds), sc.models.n_models, 3))
         previous = numba.get_num_threads()
         numba.set_num_threads(self.threads)
         try:
             kernel: Any = run_replications
-            kernel(states, *_scenario_arrays(sc), out)
+            kernel(states, *_scenario_arrays(sc), out, board)
         finally:
             numba.set_num_threads(previous)
-        return out
+        return out, board
 
 
 def _scenario_arrays(sc: Scenario) -> tuple[Any, ...]:
@@ -191,4 +193,6 @@ def _scenario_arrays(sc: Scenario) -> tuple[Any, ...]:
         pool.start_date.weekday(),
         np.array([d in holiday_days for d in range(days)], dtype=np.bool_),
         np.array([sc.budget.expert_hours, sc.budget.usd]),
+        sc.models.accuracy,
+        sc.models.blind_spot,
     )

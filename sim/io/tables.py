@@ -80,6 +80,28 @@ EVENT_SCHEMA = pa.schema(
     metadata=_meta("events"),
 )
 
+LEADERBOARD_SCHEMA = pa.schema(
+    [
+        pa.field("replication", pa.int32(), nullable=False),
+        pa.field("model", pa.dictionary(pa.int16(), pa.string()), nullable=False),
+        pa.field("accuracy_original", pa.float64()),
+        pa.field("accuracy_maintained", pa.float64()),
+        pa.field("accuracy_truth", pa.float64()),
+    ],
+    metadata=_meta("leaderboard"),
+)
+
+RL_SCHEMA = pa.schema(
+    [
+        pa.field("label_replication", pa.int32(), nullable=False),
+        pa.field("seed", pa.int32(), nullable=False),
+        pa.field("arm", pa.dictionary(pa.int8(), pa.string()), nullable=False),
+        pa.field("accuracy_heldout_items", pa.float64()),
+        pa.field("accuracy_heldout_strata", pa.float64()),
+    ],
+    metadata=_meta("rl"),
+)
+
 NULL_IS_NA = frozenset({"truth", "original", "recomputed", "expert_label", "final_label", "label"})
 
 

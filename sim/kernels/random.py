@@ -89,6 +89,15 @@ def below(s: np.ndarray, n: int) -> int:
 
 
 @njit(cache=True)
+def uniforms(s: np.ndarray, n: int) -> np.ndarray:
+    """``n`` uniforms in [0, 1), drawn in order."""
+    out = np.empty(n)
+    for i in range(n):
+        out[i] = uniform(s)
+    return out
+
+
+@njit(cache=True)
 def permutation(s: np.ndarray, n: int) -> np.ndarray:
     """A uniform random permutation of 0..n-1 (Fisher-Yates)."""
     out = np.arange(n)

@@ -9,12 +9,13 @@ from numba import njit, prange
 
 from sim.kernels import world
 from sim.kernels.agreement import agrees_one
-from sim.kernels.metrics import replication_metrics
+from sim.kernels.leaderboard import leaderboard_metrics, model_accuracies
+from sim.kernels.metrics import N_METRICS, replication_metrics
 from sim.kernels.policies import finalize, triage_keys
 from sim.kernels.random import next_u64
 from sim.kernels.review_loop import review_loop
 
-WORLD, AUDIT, RECOMPUTE, REVIEWS, CALENDAR, POLICY = 0, 1, 2, 3, 4, 5
+WORLD, AUDIT, RECOMPUTE, REVIEWS, CALENDAR, POLICY, DOWNSTREAM = 0, 1, 2, 3, 4, 5, 6
 
 
 @njit(cache=True)
@@ -44,14 +45,17 @@ def run_one(
     start_weekday: int,
     is_holiday: np.ndarray,
     budget: np.ndarray,
+    model_accuracy: np.ndarray,
+    model_blind_spot: np.ndarray,
     out: np.ndarray,
+    board: np.ndarray,
 ) -> None:
     """One replication's metrics into ``out``. ``policy`` = [id, threshold, audit_first,
     needs_audit, needs_recompute, needs_experts]; ``audit`` = [sensitivity, specificity,
     concentration, runs, usd_per_run, seconds_per_run]; ``recompute`` = [runs, consensus_runs,
     accuracy, concentration, correlation, abstain, usd_per_run, seconds_per_run, systematic];
     ``pool`` = [median_minutes, sigma, slowdown, double_review]; ``budget`` = [expert_hours,
-    usd]."""
+    usd]. ``board`` receives the evaluated models' accuracies ``(M, 3)``."""
     n = int(size.sum())
     S = size.shape[0]
     stratum = np.empty(n, dtype=np.int32)
@@ -215,8 +219,22 @@ def run_one(
         rule,
         llm_usd,
         llm_hours,
-        out,
+        out[:N_METRICS],
     )
+    model_accuracies(
+        truth,
+        original,
+        final,
+        decision,
+        kind,
+        group,
+        rule,
+        model_accuracy,
+        model_blind_spot,
+        next_u64(states[DOWNSTREAM]),
+        board,
+    )
+    leaderboard_metrics(board, out[N_METRICS:])
 
 
 @njit(cache=True, parallel=True)
@@ -246,9 +264,13 @@ def run_replications(
     start_weekday: int,
     is_holiday: np.ndarray,
     budget: np.ndarray,
+    model_accuracy: np.ndarray,
+    model_blind_spot: np.ndarray,
     out: np.ndarray,
+    board: np.ndarray,
 ) -> None:
-    """``out[r]`` = metrics of replication ``r`` from streams ``states[r]`` ``(6, 4)``."""
+    """``out[r]`` = metrics and ``board[r]`` = model accuracies of replication ``r`` from
+    streams ``states[r]`` ``(7, 4)``."""
     for r in prange(states.shape[0]):
         st = states[r].copy()
         run_one(
@@ -277,5 +299,8 @@ def run_replications(
             start_weekday,
             is_holiday,
             budget,
+            model_accuracy,
+            model_blind_spot,
             out[r],
+            board[r],
         )

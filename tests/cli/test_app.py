@@ -12,7 +12,13 @@ import pytest
 
 from tests.conftest import REPO
 
-TABLES = ("replications.parquet", "items.parquet", "events.parquet")
+TABLES = (
+    "replications.parquet",
+    "items.parquet",
+    "events.parquet",
+    "leaderboard.parquet",
+    "rl.parquet",
+)
 
 
 def run_sim(out: Path, *overrides: str) -> subprocess.CompletedProcess[str]:
@@ -33,9 +39,13 @@ def only_run(out: Path) -> Path:
 
 @pytest.mark.slow
 def test_default_scenario_writes_a_complete_run(tmp_path: Path) -> None:
-    proc = run_sim(tmp_path, "replications=4", "output.item_replications=2")
+    proc = run_sim(
+        tmp_path, "replications=4", "output.item_replications=2", "downstream.rl.seeds=3"
+    )
     assert proc.returncode == 0, proc.stderr
     assert "residual error rate" in proc.stdout
+    assert "leaderboard (accuracy %, rank)" in proc.stdout
+    assert "RL (GRPO) accuracy against the truth, points, 95% CI over 3 paired seeds" in proc.stdout
     assert "medcalc · policy=phased · engine=numba · 4 replications" in proc.stdout
     run = only_run(tmp_path)
     assert run.name.endswith("_medcalc_phased")
@@ -58,6 +68,14 @@ def test_default_scenario_writes_a_complete_run(tmp_path: Path) -> None:
     summary = json.loads((run / "summary.json").read_text())
     assert summary["policy"] == "phased"
     assert summary["metrics"]["expert_hours"]["mean"] <= 40.0
+    board = pq.read_table(run / "leaderboard.parquet")
+    assert board.num_rows == 4 * len(summary["leaderboard"])
+    rl = pq.read_table(run / "rl.parquet")
+    assert rl.num_rows == 1 * 3 * 3  # label replications x seeds x arms
+    assert set(rl.column("arm").to_pylist()) == {"original", "maintained", "truth"}
+    gap = summary["rl"]["heldout_items.gap_maintained_vs_original"]
+    assert gap["n"] == 3
+    assert gap["ci_low"] <= gap["mean"] <= gap["ci_high"]
 
 
 @pytest.mark.slow
@@ -96,3 +114,68 @@ def test_bad_input_is_one_line_and_writes_nothing(
     assert proc.stderr.startswith(message), proc.stderr
     assert proc.stderr.count("\n") == 1
     assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
+
+
+def run_downstream(out: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "sim.downstream", "budget", "--out", str(out), *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+@pytest.mark.slow
+def test_downstream_budget_study_writes_table_and_figure(tmp_path: Path) -> None:
+    proc = run_downstream(
+        tmp_path,
+        "--policies",
+        "none",
+        "phased",
+        "--expert-hours",
+        "0",
+        "20",
+        "replications=6",
+        "downstream.rl.seeds=3",
+        "downstream.rl.steps=100",
+    )
+    assert proc.returncode == 0, proc.stderr
+    (folder,) = list(tmp_path.iterdir())
+    assert {p.name for p in folder.iterdir()} == {
+        "budget.md",
+        "budget.json",
+        "bias_against_budget.png",
+    }
+    rows = json.loads((folder / "budget.json").read_text())
+    assert [(r["policy"], r["expert_hours"]) for r in rows] == [
+        ("none", 0.0),
+        ("phased", 0.0),
+        ("phased", 20.0),
+    ]
+    none = rows[0]["metrics"]
+    # no stewardship: the maintained labels are the originals
+    assert (
+        none["leaderboard_bias_maintained_points"]["mean"]
+        == none["leaderboard_bias_original_points"]["mean"]
+    )
+    assert rows[0]["rl"]["heldout_items.gap_maintained_vs_original"]["mean"] == 0.0
+    assert (folder / "bias_against_budget.png").read_bytes()[:4] == b"\x89PNG"
+    assert "| phased | 20 |" in proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("downstream.rl.seeds=1",), "error: downstream.rl.seeds=1: expected an integer >= 2"),
+        (("--expert-hours", "-3"), "error: --expert-hours=-3: expected hours >= 0"),
+        (("nosuchkey=1",), "error: Could not override 'nosuchkey'."),
+    ],
+)
+def test_downstream_bad_input_is_one_line_and_writes_nothing(
+    tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
+    proc = run_downstream(tmp_path / "out", "--policies", "none", *args)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines()[-1] == message
+    assert not (tmp_path / "out").exists()

@@ -80,3 +80,48 @@ def test_double_review_needs_three_experts() -> None:
 
 def test_infinite_hours_and_dollars_are_allowed() -> None:
     build_scenario(small_config("random", expert_hours=math.inf, usd=math.inf))
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "key"),
+    [
+        (
+            "downstream.leaderboard.models.0.accuracy",
+            1.2,
+            "downstream.leaderboard.models[0].accuracy",
+        ),
+        (
+            "downstream.leaderboard.models.1.shared_blind_spot_probability",
+            -0.1,
+            "downstream.leaderboard.models[1].shared_blind_spot_probability",
+        ),
+        ("downstream.leaderboard.models.2.name", "strong", "downstream.leaderboard.models[2].name"),
+        ("downstream.rl.seeds", 1, "downstream.rl.seeds"),
+        ("downstream.rl.group_size", 1, "downstream.rl.group_size"),
+        ("downstream.rl.learning_rate", 0.0, "downstream.rl.learning_rate"),
+        ("downstream.rl.heldout_item_share", 0.0, "downstream.rl.heldout_item_share"),
+        ("downstream.rl.heldout_strata_share", 1.0, "downstream.rl.heldout_strata_share"),
+        ("downstream.rl.reward_wrong_answer", 1.0, "downstream.rl.reward_wrong_answer"),
+        ("downstream.rl.initial_probabilities", [0.5, 0.5], "downstream.rl.initial_probabilities"),
+    ],
+)
+def test_bad_downstream_values_name_their_key(path: str, value: object, key: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        build_scenario(mutate(path, value))
+    assert err.value.key == key
+    assert "\n" not in str(err.value)
+
+
+def test_group_accuracy_must_name_a_group_of_the_scenario() -> None:
+    cfg = small_config()
+    cfg.downstream.leaderboard.models[0].group_accuracy = {"cardiology": 0.5}
+    with pytest.raises(ConfigError, match="a group of the scenario: date, lab, risk"):
+        build_scenario(cfg)
+
+
+def test_rl_needs_as_many_replications_as_it_trains_on() -> None:
+    cfg = small_config()
+    cfg.downstream.rl.enabled = True
+    cfg.downstream.rl.label_replications = 6
+    with pytest.raises(ConfigError, match="at most the run's replications"):
+        build_scenario(cfg)

@@ -1,0 +1,154 @@
+"""Evaluated models' answers and their accuracy against three label sets (original, maintained,
+truth), and the distortion of the leaderboard the labels produce.
+
+A model's answer on item ``i`` is one of three tokens, drawn counter-based from ``(key, i, m)``:
+the original's answer (only on items whose original is wrong, with the model's shared
+blind-spot probability), the true answer (with the model's accuracy for the item's group), or a
+wrong answer that matches no label. The answer is scored against a label with the agreement
+rule, so a maintained label that differs from the truth within tolerance still counts."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from sim.kernels.agreement import agrees_one
+from sim.kernels.metrics import DROPPED
+from sim.kernels.random import uniform_at
+
+N_LEADERBOARD_METRICS = 6
+ANSWER_WRONG, ANSWER_TRUTH, ANSWER_ORIGINAL = 0, 1, 2
+ORIGINAL_LABELS, MAINTAINED_LABELS, TRUE_LABELS = 0, 1, 2
+
+
+@njit(cache=True)
+def model_answer(
+    key: np.uint64,
+    item: int,
+    model: int,
+    n_models: int,
+    original_wrong: bool,
+    accuracy: float,
+    blind_spot: float,
+) -> int:
+    """The answer token of ``model`` on ``item``."""
+    base = 2 * (item * n_models + model)
+    if original_wrong and uniform_at(key, base) < blind_spot:
+        return ANSWER_ORIGINAL
+    if uniform_at(key, base + 1) < accuracy:
+        return ANSWER_TRUTH
+    return ANSWER_WRONG
+
+
+@njit(cache=True)
+def _scores(
+    answer: int, truth: float, original: float, label: float, kind: int, rule: np.ndarray
+) -> bool:
+    if answer == ANSWER_TRUTH:
+        return agrees_one(truth, label, kind, rule)
+    if answer == ANSWER_ORIGINAL:
+        return agrees_one(original, label, kind, rule)
+    return False
+
+
+@njit(cache=True)
+def model_accuracies(
+    truth: np.ndarray,
+    original: np.ndarray,
+    final: np.ndarray,
+    decision: np.ndarray,
+    kind: np.ndarray,
+    group: np.ndarray,
+    rule: np.ndarray,
+    accuracy: np.ndarray,
+    blind_spot: np.ndarray,
+    key: np.uint64,
+    board: np.ndarray,
+) -> None:
+    """``board[m]`` = accuracy of model ``m`` against [original, maintained, true] labels.
+
+    ``accuracy`` is ``(M, G)`` (per model and group), ``blind_spot`` ``(M,)``. The maintained
+    benchmark leaves out dropped items; every label set scores its own items."""
+    n = truth.shape[0]
+    n_models = accuracy.shape[0]
+    kept = 0
+    for i in range(n):
+        if decision[i] != DROPPED:
+            kept += 1
+    for m in range(n_models):
+        hits_original = 0
+        hits_maintained = 0
+        hits_truth = 0
+        for i in range(n):
+            wrong = not agrees_one(original[i], truth[i], kind[i], rule)
+            a = model_answer(key, i, m, n_models, wrong, accuracy[m, group[i]], blind_spot[m])
+            if _scores(a, truth[i], original[i], original[i], kind[i], rule):
+                hits_original += 1
+            if _scores(a, truth[i], original[i], truth[i], kind[i], rule):
+                hits_truth += 1
+            if decision[i] != DROPPED and _scores(
+                a, truth[i], original[i], final[i], kind[i], rule
+            ):
+                hits_maintained += 1
+        board[m, ORIGINAL_LABELS] = hits_original / n
+        board[m, MAINTAINED_LABELS] = hits_maintained / kept if kept > 0 else np.nan
+        board[m, TRUE_LABELS] = hits_truth / n
+
+
+@njit(cache=True)
+def kendall_tau_b(x: np.ndarray, y: np.ndarray) -> float:
+    """Kendall's tau-b between two score vectors (ties counted as in tau-b); NaN if either is
+    constant or has fewer than two entries."""
+    n = x.shape[0]
+    concordant = 0.0
+    discordant = 0.0
+    ties_x = 0.0
+    ties_y = 0.0
+    for i in range(n):
+        for j in range(i + 1, n):
+            dx = x[i] - x[j]
+            dy = y[i] - y[j]
+            if dx == 0 and dy == 0:
+                continue
+            if dx == 0:
+                ties_x += 1
+            elif dy == 0:
+                ties_y += 1
+            elif (dx > 0) == (dy > 0):
+                concordant += 1
+            else:
+                discordant += 1
+    denom = math.sqrt((concordant + discordant + ties_x) * (concordant + discordant + ties_y))
+    if denom == 0:
+        return np.nan
+    return (concordant - discordant) / denom
+
+
+@njit(cache=True)
+def leaderboard_metrics(board: np.ndarray, out: np.ndarray) -> None:
+    """``out`` = [mean bias of the original-label leaderboard in points, its mean absolute
+    bias, the same two for the maintained labels, Kendall tau of each against the true
+    ranking]; NaNs without models."""
+    n_models = board.shape[0]
+    if n_models == 0:
+        out[:] = np.nan
+        return
+    bias_original = 0.0
+    abs_original = 0.0
+    bias_maintained = 0.0
+    abs_maintained = 0.0
+    for m in range(n_models):
+        d_orig = 100.0 * (board[m, ORIGINAL_LABELS] - board[m, TRUE_LABELS])
+        d_maint = 100.0 * (board[m, MAINTAINED_LABELS] - board[m, TRUE_LABELS])
+        bias_original += d_orig
+        abs_original += abs(d_orig)
+        bias_maintained += d_maint
+        abs_maintained += abs(d_maint)
+    out[0] = bias_original / n_models
+    out[1] = abs_original / n_models
+    out[2] = bias_maintained / n_models
+    out[3] = abs_maintained / n_models
+    out[4] = kendall_tau_b(board[:, ORIGINAL_LABELS], board[:, TRUE_LABELS])
+    out[5] = kendall_tau_b(board[:, MAINTAINED_LABELS], board[:, TRUE_LABELS])
