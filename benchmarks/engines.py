@@ -121,7 +121,7 @@ def run(sc: Any, seeds: list[np.random.SeedSequence]) -> np.ndarray:
     from sim.replication import run_replication
 
     if isinstance(sc.engine, NumbaEngine):
-        return sc.engine.run_replications(sc, seeds, len(METRICS))
+        return sc.engine.run_replications(sc, seeds, len(METRICS))[0]
     rows = [run_replication(sc, ss).metrics for ss in seeds]
     return np.array([[m[k] for k in METRICS] for m in rows])
 

@@ -43,17 +43,6 @@ def model_answer(
 
 
 @njit(cache=True)
-def _scores(
-    answer: int, truth: float, original: float, label: float, kind: int, rule: np.ndarray
-) -> bool:
-    if answer == ANSWER_TRUTH:
-        return agrees_one(truth, label, kind, rule)
-    if answer == ANSWER_ORIGINAL:
-        return agrees_one(original, label, kind, rule)
-    return False
-
-
-@njit(cache=True)
 def model_accuracies(
     truth: np.ndarray,
     original: np.ndarray,
@@ -73,28 +62,30 @@ def model_accuracies(
     benchmark leaves out dropped items; every label set scores its own items."""
     n = truth.shape[0]
     n_models = accuracy.shape[0]
+    hits = np.zeros((n_models, 3))
     kept = 0
     for i in range(n):
-        if decision[i] != DROPPED:
-            kept += 1
-    for m in range(n_models):
-        hits_original = 0
-        hits_maintained = 0
-        hits_truth = 0
-        for i in range(n):
-            wrong = not agrees_one(original[i], truth[i], kind[i], rule)
+        k = kind[i]
+        is_kept = decision[i] != DROPPED
+        kept += is_kept
+        wrong = not agrees_one(original[i], truth[i], k, rule)
+        truth_on_original = agrees_one(truth[i], original[i], k, rule)
+        truth_on_final = is_kept and agrees_one(truth[i], final[i], k, rule)
+        original_on_final = is_kept and agrees_one(original[i], final[i], k, rule)
+        for m in range(n_models):
             a = model_answer(key, i, m, n_models, wrong, accuracy[m, group[i]], blind_spot[m])
-            if _scores(a, truth[i], original[i], original[i], kind[i], rule):
-                hits_original += 1
-            if _scores(a, truth[i], original[i], truth[i], kind[i], rule):
-                hits_truth += 1
-            if decision[i] != DROPPED and _scores(
-                a, truth[i], original[i], final[i], kind[i], rule
-            ):
-                hits_maintained += 1
-        board[m, ORIGINAL_LABELS] = hits_original / n
-        board[m, MAINTAINED_LABELS] = hits_maintained / kept if kept > 0 else np.nan
-        board[m, TRUE_LABELS] = hits_truth / n
+            if a == ANSWER_TRUTH:
+                hits[m, ORIGINAL_LABELS] += truth_on_original
+                hits[m, MAINTAINED_LABELS] += truth_on_final
+                hits[m, TRUE_LABELS] += 1
+            elif a == ANSWER_ORIGINAL:
+                hits[m, ORIGINAL_LABELS] += 1
+                hits[m, MAINTAINED_LABELS] += original_on_final
+                hits[m, TRUE_LABELS] += not wrong
+    for m in range(n_models):
+        board[m, ORIGINAL_LABELS] = hits[m, ORIGINAL_LABELS] / n
+        board[m, MAINTAINED_LABELS] = hits[m, MAINTAINED_LABELS] / kept if kept > 0 else np.nan
+        board[m, TRUE_LABELS] = hits[m, TRUE_LABELS] / n
 
 
 @njit(cache=True)

@@ -8,7 +8,7 @@ from sim.model.agreement import AgreementRule
 from sim.model.benchmark import Strata, generate_benchmark
 from sim.model.errors import ErrorMode
 from tests.conftest import small_config, stream
-from tests.downstream.grpo_reference import train_reference
+from benchmarks.grpo_reference import train_reference
 
 RULE = AgreementRule()
 
