@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from benchmarks.grpo_reference import train_reference
 from sim.config.schema import RLConfig
 from sim.downstream import rl
 from sim.kernels import grpo
@@ -8,7 +9,6 @@ from sim.model.agreement import AgreementRule
 from sim.model.benchmark import Strata, generate_benchmark
 from sim.model.errors import ErrorMode
 from tests.conftest import small_config, stream
-from benchmarks.grpo_reference import train_reference
 
 RULE = AgreementRule()
 
