@@ -151,6 +151,9 @@ class PolicyConfig:
     """Relative disagreement above which a recomputed label contradicts the original."""
     audit_first: bool = True
     """``phased``: review audit-flagged contentious items before the others."""
+    review_rest: bool = False
+    """``phased``, ``disagreement``: after the contentious items, experts go on to the rest (items
+    without consensus first), until the budget or the calendar runs out."""
 
 
 @dataclass

@@ -151,6 +151,7 @@ def _scenario_arrays(sc: Scenario) -> tuple[Any, ...]:
                 float(cls.needs_audit),
                 float(cls.needs_recompute),
                 float(cls.needs_experts),
+                float(sc.policy_config.review_rest),
             ]
         ),
         np.array(

@@ -43,12 +43,15 @@ def triage_keys(
     recomputed: np.ndarray,
     threshold: float,
     audit_first: bool,
+    review_rest: bool,
     stream: np.ndarray,
     keys: np.ndarray,
 ) -> None:
     """Queue keys: lower first, inf for items experts never see. Contentious items (consensus
     that contradicts the original by more than ``threshold``) are ranked by decreasing
-    disagreement, audit-flagged first for phased when ``audit_first``; ties by item index."""
+    disagreement, audit-flagged first for phased when ``audit_first``; ties by item index.
+    With ``review_rest`` the other items follow: those without consensus first, then the rest
+    by decreasing disagreement."""
     n = original.shape[0]
     keys[:] = np.inf
     if policy == NONE:
@@ -85,6 +88,25 @@ def triage_keys(
         order = first
     for q in range(m):
         keys[order[q]] = q
+    if not review_rest:
+        return
+    nxt = m
+    rest = np.empty(n - m, dtype=np.int64)
+    r = 0
+    for i in range(n):
+        if math.isnan(d[i]):
+            keys[i] = nxt
+            nxt += 1
+        elif not d[i] > threshold:
+            rest[r] = i
+            r += 1
+    rest = rest[:r]
+    neg_rest = np.empty(r)
+    for q in range(r):
+        neg_rest[q] = -d[rest[q]]
+    rest = rest[np.argsort(neg_rest, kind="mergesort")]
+    for q in range(r):
+        keys[rest[q]] = nxt + q
 
 
 @njit(cache=True)

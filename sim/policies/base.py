@@ -154,6 +154,7 @@ class KernelPolicy(Policy):
             recomputed,
             self.config.contentious_threshold,
             self.config.audit_first,
+            self.config.review_rest,
             stream,
             keys,
         )

@@ -48,6 +48,7 @@ MATRIX = [
         "no_errors",
         "all_wrong",
         "long_reviews",
+        "review_rest",
     )
 ]
 
@@ -72,6 +73,8 @@ def variant_config(policy: str, variant: str) -> RootConfig:
     elif variant == "long_reviews":
         cfg.experts.review_minutes_median = 150.0
         cfg.budget.expert_hours = float("inf")
+    elif variant == "review_rest":
+        cfg.policy.review_rest = True
     return cfg
 
 

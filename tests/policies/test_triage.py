@@ -33,3 +33,21 @@ def test_phased_reviews_audit_flags_first_and_drops_without_consensus() -> None:
     np.testing.assert_array_equal(decision == Decision.DROPPED, ~ev.recompute.consensus)
     kept = decision == Decision.RECOMPUTED
     np.testing.assert_array_equal(final[kept], ev.recompute.label[kept])
+
+
+def test_review_rest_queues_every_item_after_the_contentious_ones() -> None:
+    ev, _ = contract_evidence()
+    assert ev.recompute is not None
+    for name, cls in (("phased", PhasedStewardship), ("disagreement", DisagreementTriage)):
+        base = cls(PolicyConfig(name=name)).triage(ev, policy_stream(0))
+        keys = cls(PolicyConfig(name=name, review_rest=True)).triage(ev, policy_stream(0))
+        contentious_items = np.isfinite(base)
+        np.testing.assert_array_equal(keys[contentious_items], base[contentious_items])
+        assert np.isfinite(keys).all()
+        assert np.unique(keys).size == ev.n_items
+        rest = ~contentious_items
+        assert keys[rest].min() > keys[contentious_items].max()
+        without_consensus = rest & ~ev.recompute.consensus
+        with_consensus = rest & ev.recompute.consensus
+        if without_consensus.any() and with_consensus.any():
+            assert keys[without_consensus].max() < keys[with_consensus].min()
