@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import hydra
+from hydra.core.hydra_config import HydraConfig
+from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import DictConfig, OmegaConf
 
 from sim.cli.compose import CONF_DIR
@@ -17,16 +19,18 @@ from sim.cli.precheck import composition_error
 from sim.cli.store import register
 from sim.cli.summary import format_leaderboard, format_rl, format_summary
 from sim.config.schema import RootConfig
-from sim.config.validate import ConfigError
+from sim.config.validate import ConfigError, validate
 from sim.downstream.leaderboard import leaderboard_summary
 from sim.downstream.rl import run_experiment
 from sim.downstream.rl import summarize as summarize_rl
+from sim.engines import ENGINES
 from sim.io.results import write_run
 from sim.io.run_dir import RunDirectory, new_run_name
 from sim.kernels import cache_is_warm
 from sim.metrics import METRIC_DOCS, summarize
 from sim.runner import RunResult, run_scenario
-from sim.scenario import Scenario, build_scenario
+from sim.scenario import Scenario, build_scenario, policy_traits
+from sim.sweep.trial import run_trial
 
 
 def to_root_config(cfg: DictConfig) -> RootConfig:
@@ -34,6 +38,12 @@ def to_root_config(cfg: DictConfig) -> RootConfig:
     obj = OmegaConf.to_object(cfg)
     assert isinstance(obj, RootConfig)
     return obj
+
+
+def validate_config(cfg: DictConfig) -> None:
+    """Raise :class:`ConfigError` if the composed config (without ``hydra``) cannot run."""
+    root = to_root_config(cfg)
+    validate(root, policies=policy_traits(), engines=set(ENGINES))
 
 
 def run(
@@ -88,8 +98,18 @@ def run(
     return sc, result, summary, folder
 
 
-@hydra.main(version_base=None, config_path=CONF_DIR, config_name="config")
-def main(cfg: DictConfig) -> None:
+def sweep_trial(cfg: DictConfig) -> dict[str, Any]:
+    """A trial of ``hydra/sweeper=stewardsim``: errors propagate so the sweeper records them."""
+    hc = HydraConfig.get()
+    task = cfg.copy()
+    root = to_root_config(task)
+    return run_trial(task, root, list(hc.overrides.task), Path(str(hc.sweep.dir)))
+
+
+@hydra.main(config_path=CONF_DIR, config_name="config")
+def main(cfg: DictConfig) -> dict[str, Any] | None:
+    if cfg.sweep.trial >= 0:
+        return sweep_trial(cfg)
     try:
         root = to_root_config(cfg)
         sc, _, summary, folder = run(root, OmegaConf.to_yaml(cfg, resolve=True))
@@ -107,13 +127,29 @@ def main(cfg: DictConfig) -> None:
         print(format_rl(summary["rl"]))
     if folder is not None:
         print(f"results: {folder}")
+    return None
+
+
+def is_sweep(overrides: list[str]) -> bool:
+    """Whether the command line asks for a sweep (``+sweep=...`` or a sweep override)."""
+    if any(ov.lstrip("+").startswith("sweep=") for ov in overrides):
+        return True
+    try:
+        parsed = OverridesParser.create().parse_overrides(overrides)
+    except Exception:
+        return False
+    return any(p.is_sweep_override() for p in parsed)
 
 
 def entry() -> None:
     register()
     overrides = sys.argv[1:]
+    if any(ov.lstrip("+").startswith("sweep=") for ov in overrides) and not (
+        {"-m", "--multirun"} & set(overrides)
+    ):
+        sys.argv.insert(1, "--multirun")  # a sweep config is a multirun by definition
     # Sweeps and Hydra's own flags (--help, --cfg, -m) compose differently: leave them to Hydra.
-    if not any(a.startswith("-") for a in overrides):
+    if not any(a.startswith("-") for a in overrides) and not is_sweep(overrides):
         problem = composition_error(Path(CONF_DIR), overrides)
         if problem is not None:
             print(f"error: {problem}", file=sys.stderr)

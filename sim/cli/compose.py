@@ -18,7 +18,7 @@ CONF_DIR = str(Path(__file__).resolve().parents[2] / "conf")
 def compose_config(overrides: Sequence[str] = ()) -> RootConfig:
     """``conf/config.yaml`` with ``overrides`` (Hydra syntax), converted to :class:`RootConfig`."""
     register()
-    with initialize_config_dir(config_dir=CONF_DIR, version_base=None):
+    with initialize_config_dir(config_dir=CONF_DIR):
         obj = OmegaConf.to_object(compose(config_name="config", overrides=list(overrides)))
     assert isinstance(obj, RootConfig)
     return obj

@@ -27,7 +27,7 @@ def _value_of(key: str, overrides: list[str]) -> str:
 def composition_error(conf_dir: Path, overrides: list[str]) -> str | None:
     """One line describing why ``overrides`` do not compose, or None when they do."""
     try:
-        with initialize_config_dir(config_dir=str(conf_dir), version_base=None):
+        with initialize_config_dir(config_dir=str(conf_dir)):
             compose(config_name="config", overrides=overrides)
     except MissingConfigException as err:
         for group in GROUPS:

@@ -251,6 +251,22 @@ class DownstreamConfig:
 
 
 @dataclass
+class SweepConfig:
+    """What a sweep's trial returns to the optimiser (``conf/sweep/``, ``sim/sweep/``)."""
+
+    name: str = "sweep"
+    """Names the study and its folder ``<output.dir>/sweeps/<name>``."""
+    objectives: list[str] = field(default_factory=lambda: ["mean(residual_error_rate)"])
+    """One statistic of a metric over the replications per direction, e.g. ``mean(total_usd)``,
+    ``q90(residual_error_rate)``, ``max(calendar_days)``, or ``config(budget.expert_hours)``."""
+    constraints: list[str] = field(default_factory=list)
+    """``<statistic> <= <number>`` (or ``>=``); trials that break one are kept, marked
+    infeasible."""
+    trial: int = -1
+    """Set by the sweeper: the study's trial number (-1 outside a sweep)."""
+
+
+@dataclass
 class RootConfig:
     """A whole scenario run: benchmark, verifiers, experts, policy, budget, replications, seed."""
 
@@ -262,6 +278,7 @@ class RootConfig:
     budget: BudgetConfig = field(default_factory=BudgetConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
     downstream: DownstreamConfig = field(default_factory=DownstreamConfig)
+    sweep: SweepConfig = field(default_factory=SweepConfig)
     replications: int = 100
     seed: int = 0
     progress: bool = True

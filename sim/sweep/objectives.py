@@ -1,0 +1,126 @@
+"""Objectives and constraints of a sweep: statistics over a trial's replications.
+
+An objective is ``STAT(METRIC)``, STAT one of mean, median, sd, min, max or ``qNN`` (the NN-th
+percentile), METRIC any name in :data:`sim.metrics.METRICS`; or ``config(KEY)``, a number from the
+trial's configuration (e.g. the budget it was given). A constraint is ``OBJECTIVE <= NUMBER`` or
+``OBJECTIVE >= NUMBER``; its violation is positive when broken, zero or negative when met (the
+convention of Optuna's ``constraints_func``)."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from omegaconf import DictConfig, OmegaConf
+
+from sim.config.validate import ConfigError
+from sim.metrics import METRICS
+
+STATISTICS = ("mean", "median", "sd", "min", "max", "qNN")
+_CALL = re.compile(r"^\s*([a-z]+|q\d{1,2})\s*\(\s*([A-Za-z0-9_.]+)\s*\)\s*$")
+_CONSTRAINT = re.compile(r"^(.*?)(<=|>=)\s*([-+0-9.eE]+|inf)\s*$")
+
+
+@dataclass(frozen=True)
+class Objective:
+    """``statistic(metric)`` or ``config(key)``, parsed."""
+
+    text: str
+    statistic: str
+    metric: str
+
+    def value(self, metrics: Mapping[str, NDArray[np.float64]], config: DictConfig) -> float:
+        """The statistic over replications (NaN replications ignored), or the config value."""
+        if self.statistic == "config":
+            return float(OmegaConf.select(config, self.metric))
+        x = np.asarray(metrics[self.metric], dtype=np.float64)
+        x = x[~np.isnan(x)]
+        if x.size == 0:
+            return math.nan
+        if self.statistic == "mean":
+            return float(x.mean())
+        if self.statistic == "median":
+            return float(np.median(x))
+        if self.statistic == "sd":
+            return float(x.std(ddof=1)) if x.size > 1 else 0.0
+        if self.statistic == "min":
+            return float(x.min())
+        if self.statistic == "max":
+            return float(x.max())
+        return float(np.quantile(x, int(self.statistic[1:]) / 100.0))
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """``objective <= bound`` or ``objective >= bound``."""
+
+    text: str
+    objective: Objective
+    upper: bool
+    bound: float
+
+    def violation(self, metrics: Mapping[str, NDArray[np.float64]], config: DictConfig) -> float:
+        """Positive by how much the constraint is broken; <= 0 when it holds (NaN counts as
+        broken)."""
+        v = self.objective.value(metrics, config)
+        if math.isnan(v):
+            return math.inf
+        return v - self.bound if self.upper else self.bound - v
+
+
+def parse_objective(key: str, text: str, config: DictConfig | None = None) -> Objective:
+    """Parse ``text`` (found at config ``key``); a :class:`ConfigError` names what is wrong."""
+    m = _CALL.match(text)
+    expected = (
+        f"STAT(METRIC) with STAT one of {', '.join(STATISTICS)} (e.g. mean(residual_error_rate), "
+        "q90(expert_hours)), or config(KEY)"
+    )
+    if m is None:
+        raise ConfigError(key, text, expected)
+    statistic, name = m.group(1), m.group(2)
+    if statistic == "config":
+        if config is not None:
+            value = OmegaConf.select(config, name, default=None)
+            if not isinstance(value, int | float) or isinstance(value, bool):
+                raise ConfigError(
+                    key, text, f"config(KEY) with KEY a number in the config ({name})"
+                )
+        return Objective(text.strip(), "config", name)
+    if statistic.startswith("q"):
+        if not 1 <= int(statistic[1:]) <= 99:
+            raise ConfigError(key, text, "a percentile qNN with NN in 1..99")
+    elif statistic not in STATISTICS:
+        raise ConfigError(key, text, expected)
+    if name not in METRICS:
+        raise ConfigError(key, text, f"a metric, one of {', '.join(METRICS)}")
+    return Objective(text.strip(), statistic, name)
+
+
+def parse_constraint(key: str, text: str, config: DictConfig | None = None) -> Constraint:
+    """Parse ``OBJECTIVE <= NUMBER`` or ``OBJECTIVE >= NUMBER``."""
+    m = _CONSTRAINT.match(text)
+    if m is None:
+        raise ConfigError(key, text, "OBJECTIVE <= NUMBER or OBJECTIVE >= NUMBER")
+    try:
+        bound = float(m.group(3))
+    except ValueError:
+        raise ConfigError(key, text, "a number after <= or >=") from None
+    return Constraint(
+        text.strip(), parse_objective(key, m.group(1), config), m.group(2) == "<=", bound
+    )
+
+
+def parse_all(
+    objectives: Sequence[str], constraints: Sequence[str], config: DictConfig | None = None
+) -> tuple[list[Objective], list[Constraint]]:
+    """Every objective and constraint of ``sweep``, checked."""
+    if not objectives:
+        raise ConfigError("sweep.objectives", [], "at least one objective")
+    return (
+        [parse_objective(f"sweep.objectives[{i}]", t, config) for i, t in enumerate(objectives)],
+        [parse_constraint(f"sweep.constraints[{i}]", t, config) for i, t in enumerate(constraints)],
+    )

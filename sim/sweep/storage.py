@@ -1,0 +1,71 @@
+"""Where a study lives: an SQLite file in the sweep's folder unless a SQLAlchemy URL is given;
+trials a killed worker on this machine left running are found and run again."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+from typing import Any
+
+import optuna
+from optuna.trial import TrialState
+
+DEFAULT_FILE = "study.db"
+
+
+class StorageError(RuntimeError):
+    """The storage URL cannot be opened."""
+
+
+def default_url(sweep_dir: Path) -> str:
+    return f"sqlite:///{(sweep_dir / DEFAULT_FILE).resolve()}"
+
+
+def open_storage(url: str) -> optuna.storages.RDBStorage:
+    """Connect (creating the schema on first use); one clear error when that fails."""
+    engine_kwargs: dict[str, Any] = {}
+    if url.startswith("sqlite"):
+        # Several local workers share the file: wait for the lock rather than fail.
+        engine_kwargs["connect_args"] = {"timeout": 120}
+    try:
+        return optuna.storages.RDBStorage(url, engine_kwargs=engine_kwargs)
+    except Exception as err:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise StorageError(
+            f"hydra.sweeper.storage={url!r}: cannot be opened ({first}); expected a "
+            "SQLAlchemy URL of a reachable database, e.g. sqlite:///path/study.db or "
+            "postgresql+psycopg://user:password@host/db"
+        ) from None
+
+
+def worker_id() -> str:
+    """``host:pid`` of this process, recorded on every trial it runs."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def recover_interrupted(study: optuna.Study) -> list[int]:
+    """Mark as failed the running trials whose worker on this host has died, and queue their
+    parameters again; returns their numbers. Trials of live or remote workers are left alone."""
+    host = socket.gethostname()
+    lost: list[int] = []
+    for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        worker = str(t.user_attrs.get("worker", ""))
+        w_host, _, w_pid = worker.rpartition(":")
+        if w_host != host or not w_pid.isdigit() or _alive(int(w_pid)):
+            continue
+        study._storage.set_trial_user_attr(t._trial_id, "interrupted", True)
+        study._storage.set_trial_state_values(t._trial_id, TrialState.FAIL)
+        study.enqueue_trial(t.params, user_attrs={"retry_of": t.number})
+        lost.append(t.number)
+    return lost

@@ -1,0 +1,61 @@
+"""One trial of a sweep: run the configured scenario, write its partition of the results
+dataset, and return its objective values and constraint violations to the sweeper."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from omegaconf import DictConfig, OmegaConf
+
+from sim.config.schema import RootConfig
+from sim.runner import run_scenario
+from sim.scenario import build_scenario
+from sim.sweep.dataset import trial_table, write_trial
+from sim.sweep.objectives import parse_all
+
+
+def parse_value(text: str) -> Any:
+    """An override's value as Hydra wrote it: a number where it is one, else the text."""
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    if text in ("true", "false"):
+        return text == "true"
+    return text
+
+
+def trial_params(task_overrides: list[str]) -> dict[str, Any]:
+    """The trial's parameters from its overrides (without the sweeper's own ``sweep.trial``)."""
+    params: dict[str, Any] = {}
+    for ov in task_overrides:
+        key, _, value = ov.lstrip("+~").partition("=")
+        if key != "sweep.trial":
+            params[key] = parse_value(value)
+    return params
+
+
+def run_trial(
+    cfg: DictConfig, root: RootConfig, task_overrides: list[str], sweep_dir: Path
+) -> dict[str, Any]:
+    """Simulate ``root.replications`` replications from ``root.seed`` (the same seeds in every
+    trial: common random numbers) and write the trial's rows; returns ``values`` (one per
+    objective) and ``violations`` (one per constraint, > 0 when broken)."""
+    objectives, constraints = parse_all(root.sweep.objectives, root.sweep.constraints, cfg)
+    sc = build_scenario(root)
+    result = run_scenario(
+        sc, root.replications, root.seed, item_replications=0, event_replications=0
+    )
+    values = [o.value(result.metrics, cfg) for o in objectives]
+    violations = [c.violation(result.metrics, cfg) for c in constraints]
+    params = trial_params(task_overrides)
+    metadata = {
+        "stewardsim.config": OmegaConf.to_yaml(cfg, resolve=True),
+        "stewardsim.objectives": "\n".join(o.text for o in objectives),
+        "stewardsim.constraints": "\n".join(c.text for c in constraints),
+    }
+    table = trial_table(params, result.metrics, values, violations, metadata)
+    path = write_trial(sweep_dir, sc.policy_class.name, root.sweep.trial, table)
+    return {"values": values, "violations": violations, "path": str(path)}
