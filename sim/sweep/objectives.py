@@ -21,7 +21,7 @@ from sim.config.validate import ConfigError
 from sim.metrics import METRICS
 
 STATISTICS = ("mean", "median", "sd", "min", "max", "qNN")
-_CALL = re.compile(r"^\s*([a-z]+|q\d{1,2})\s*\(\s*([A-Za-z0-9_.]+)\s*\)\s*$")
+_CALL = re.compile(r"^\s*([a-z]+|q\d+)\s*\(\s*([A-Za-z0-9_.]+)\s*\)\s*$")
 _CONSTRAINT = re.compile(r"^(.*?)(<=|>=)\s*([-+0-9.eE]+|inf)\s*$")
 
 

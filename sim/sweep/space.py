@@ -69,10 +69,10 @@ def check_space(
     conf_dir: Path,
     validate: Callable[[DictConfig], None],
 ) -> None:
-    """Every key exists (a setting of ``task_config`` or a group under ``conf_dir``), and every
-    choice or range end passes ``validate`` when set alone on ``task_config``."""
-    params: dict[str, list[Any]] = {k: candidate_values(d) for k, d in space.distributions.items()}
-    params.update({k: [v] for k, v in space.fixed.items()})
+    """Every searched key exists (a setting of ``task_config`` or a group under ``conf_dir``), and
+    every choice or range end passes ``validate`` when set alone on ``task_config``. (Fixed
+    parameters are already part of ``task_config``.)"""
+    params = {k: candidate_values(d) for k, d in space.distributions.items()}
     for key, values in params.items():
         name = key.lstrip("+~")
         group_dir = conf_dir / name

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import optuna
 from optuna.trial import TrialState
@@ -28,15 +29,34 @@ def open_storage(url: str) -> optuna.storages.RDBStorage:
     if url.startswith("sqlite"):
         # Several local workers share the file: wait for the lock rather than fail.
         engine_kwargs["connect_args"] = {"timeout": 120}
-    try:
-        return optuna.storages.RDBStorage(url, engine_kwargs=engine_kwargs)
-    except Exception as err:
-        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise StorageError(
-            f"hydra.sweeper.storage={url!r}: cannot be opened ({first}); expected a "
-            "SQLAlchemy URL of a reachable database, e.g. sqlite:///path/study.db or "
-            "postgresql+psycopg://user:password@host/db"
-        ) from None
+    # Workers started together race to create the schema; the loser sees a unique-key
+    # violation on a schema that is there a moment later, so it tries again.
+    for attempt in range(_SCHEMA_ATTEMPTS):
+        try:
+            return optuna.storages.RDBStorage(url, engine_kwargs=engine_kwargs)
+        except Exception as err:
+            if attempt + 1 < _SCHEMA_ATTEMPTS and _is_schema_race(err):
+                time.sleep(0.2 * (attempt + 1))
+                continue
+            _raise_unopenable(url, err)
+    raise AssertionError("the loop returns or raises")
+
+
+_SCHEMA_ATTEMPTS = 5
+
+
+def _is_schema_race(err: Exception) -> bool:
+    text = str(err).lower()
+    return "unique constraint" in text or "duplicate key" in text or "already exists" in text
+
+
+def _raise_unopenable(url: str, err: Exception) -> NoReturn:
+    first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+    raise StorageError(
+        f"hydra.sweeper.storage={url!r}: cannot be opened ({first}); expected a "
+        "SQLAlchemy URL of a reachable database, e.g. sqlite:///path/study.db or "
+        "postgresql+psycopg://user:password@host/db"
+    ) from None
 
 
 def worker_id() -> str:

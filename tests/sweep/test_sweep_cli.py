@@ -1,0 +1,273 @@
+"""End to end: ``python -m sim +sweep=...`` as a user runs it: the study, the dataset, resuming,
+two workers on one study, the joblib launcher, PostgreSQL storage and bad input."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import duckdb
+import optuna
+import pyarrow.parquet as pq
+import pytest
+from optuna.trial import TrialState
+
+from sim.sweep.dataset import read_trials
+from tests.conftest import REPO
+
+SWEEP = "residual_at_40h"
+POSTGRES_ENV = "STEWARDSIM_TEST_POSTGRES_URL"
+
+
+def sweep_cmd(out: Path, *overrides: str, sweep: str = SWEEP) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "sim",
+        f"+sweep={sweep}",
+        f"output.dir={out}",
+        "progress=false",
+        "replications=10",
+        *overrides,
+    ]
+
+
+def run_sweep(out: Path, *overrides: str, sweep: str = SWEEP) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        sweep_cmd(out, *overrides, sweep=sweep),
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def load(out: Path, name: str = SWEEP, url: str | None = None) -> optuna.Study:
+    url = url or f"sqlite:///{out / 'sweeps' / name / 'study.db'}"
+    return optuna.load_study(study_name=name, storage=url)
+
+
+def partitions(out: Path, name: str = SWEEP) -> dict[int, Path]:
+    files = (out / "sweeps" / name / "trials").glob("policy=*/trial=*/replications.parquet")
+    return {int(f.parent.name.split("=")[1]): f for f in files}
+
+
+@pytest.mark.slow
+def test_sweep_writes_study_and_dataset_queried_with_duckdb(tmp_path: Path) -> None:
+    proc = run_sweep(tmp_path, "hydra.sweeper.n_trials=6")
+    assert proc.returncode == 0, proc.stderr
+    assert "best feasible trial:" in proc.stdout
+    sweep_dir = tmp_path / "sweeps" / SWEEP
+    study = load(tmp_path)
+    complete = study.get_trials(states=(TrialState.COMPLETE,))
+    assert len(complete) == 6
+    assert set(partitions(tmp_path)) == {t.number for t in complete}
+
+    glob = f"{sweep_dir}/trials/**/*.parquet"
+    rows = duckdb.sql(
+        f"""select trial, policy, count(*) as n, avg(residual_error_rate) as mean_residual,
+                   any_value(objective_0) as objective, bool_and(feasible) as feasible,
+                   quantile_cont(calendar_days, 0.9) as q90_days,
+                   any_value(param_policy) as param_policy
+            from read_parquet('{glob}', hive_partitioning = true)
+            group by trial, policy order by trial"""
+    ).fetchall()
+    assert [r[0] for r in rows] == sorted(t.number for t in complete)
+    for (number, policy, n, mean_residual, objective, ok, q90_days, param_policy), t in zip(
+        rows, sorted(complete, key=lambda t: t.number), strict=True
+    ):
+        assert number == t.number
+        assert n == 10
+        assert policy == param_policy == t.params["policy"]
+        # The objective the study received is the dataset's own statistic of its rows.
+        assert objective == pytest.approx(mean_residual, rel=1e-12)
+        assert t.values == [pytest.approx(objective, rel=1e-12)]
+        assert ok == (q90_days <= 42.0 + 1e-9) == t.user_attrs["feasible"]
+
+    # Common random numbers: every trial simulates the same benchmarks, replication by
+    # replication, whatever its policy, pool or verifier settings.
+    table = read_trials(sweep_dir)
+    originals = {}
+    for trial, rep, errors in zip(
+        table.column("trial").to_pylist(),
+        table.column("replication").to_pylist(),
+        table.column("original_errors").to_pylist(),
+        strict=True,
+    ):
+        originals.setdefault(rep, set()).add(errors)
+        assert trial in partitions(tmp_path)
+    assert all(len(v) == 1 for v in originals.values())
+    assert len({v.pop() for v in originals.values()}) > 1  # replications do differ
+    meta = pq.read_schema(partitions(tmp_path)[0]).metadata
+    assert b"policy:" in meta[b"stewardsim.config"]
+    assert (sweep_dir / "optimization_results.yaml").is_file()
+
+
+@pytest.mark.slow
+def test_same_sweep_and_seed_give_the_same_trials(tmp_path: Path) -> None:
+    studies = []
+    for out in (tmp_path / "a", tmp_path / "b"):
+        proc = run_sweep(out, "hydra.sweeper.n_trials=4")
+        assert proc.returncode == 0, proc.stderr
+        studies.append([(t.params, t.values) for t in load(out).trials])
+    assert studies[0] == studies[1]
+
+
+@pytest.mark.slow
+def test_a_killed_sweep_loses_no_finished_trial_and_resumes(tmp_path: Path) -> None:
+    proc = subprocess.Popen(
+        sweep_cmd(tmp_path, "hydra.sweeper.n_trials=200", "replications=200"),
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 300
+    while len(partitions(tmp_path)) < 3 and time.monotonic() < deadline:
+        assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+        time.sleep(0.05)
+    time.sleep(0.1)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert len(partitions(tmp_path)) >= 3
+
+    before = {t.number: t for t in load(tmp_path).trials}
+    finished = {n: t.values for n, t in before.items() if t.state == TrialState.COMPLETE}
+    running = [n for n, t in before.items() if t.state == TrialState.RUNNING]
+    assert set(partitions(tmp_path)) == set(finished)  # no half-written trial
+    assert len(running) <= 1
+    target = len(finished) + 3
+
+    resumed = run_sweep(tmp_path, f"hydra.sweeper.n_trials={target}", "replications=200")
+    assert resumed.returncode == 0, resumed.stderr
+    after = {t.number: t for t in load(tmp_path).trials}
+    for n, values in finished.items():  # every finished trial kept as it was
+        assert after[n].state == TrialState.COMPLETE
+        assert after[n].values == values
+    complete = [t for t in after.values() if t.state == TrialState.COMPLETE]
+    assert len(complete) == target
+    assert set(partitions(tmp_path)) == {t.number for t in complete}
+    for n in running:  # the interrupted trial is marked, and its parameters run again
+        assert after[n].state == TrialState.FAIL
+        assert after[n].user_attrs["interrupted"] is True
+        assert f"trials [{n}] were interrupted" in resumed.stderr
+        retries = [t for t in complete if t.user_attrs.get("retry_of") == n]
+        assert len(retries) == 1
+        assert retries[0].params == after[n].params
+
+
+@pytest.mark.slow
+def test_two_workers_share_one_study(tmp_path: Path) -> None:
+    cmd = sweep_cmd(tmp_path, "hydra.sweeper.n_trials=10")
+    procs = [
+        subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    outs = [p.communicate(timeout=600) for p in procs]
+    for p, (_, err) in zip(procs, outs, strict=True):
+        assert p.returncode == 0, err
+    trials = load(tmp_path).trials
+    complete = [t for t in trials if t.state == TrialState.COMPLETE]
+    # n_trials is the study's total; both workers may ask for the last one at the same moment.
+    assert 10 <= len(complete) <= 11
+    assert len(complete) == len(trials)
+    workers = {t.user_attrs["worker"] for t in complete}
+    assert len(workers) == 2
+    assert set(partitions(tmp_path)) == {t.number for t in complete}
+
+
+@pytest.mark.slow
+def test_joblib_launcher_runs_trials_in_parallel_processes(tmp_path: Path) -> None:
+    proc = run_sweep(
+        tmp_path, "hydra/launcher=joblib", "hydra.sweeper.n_jobs=2", "hydra.sweeper.n_trials=4"
+    )
+    assert proc.returncode == 0, proc.stderr
+    complete = load(tmp_path).get_trials(states=(TrialState.COMPLETE,))
+    assert len(complete) == 4
+    assert set(partitions(tmp_path)) == {t.number for t in complete}
+
+
+def postgres_url() -> str:
+    url = os.environ.get(POSTGRES_ENV)
+    if not url:
+        pytest.skip(
+            f"no PostgreSQL server: set {POSTGRES_ENV} to a SQLAlchemy URL "
+            "(.ci/run installs Debian's postgresql, starts it on 127.0.0.1 and sets it)"
+        )
+    return url
+
+
+@pytest.mark.slow
+def test_sweep_on_a_postgresql_study(tmp_path: Path) -> None:
+    url = postgres_url()
+    name = f"pg_{uuid.uuid4().hex[:8]}"
+    proc = run_sweep(
+        tmp_path,
+        f"sweep.name={name}",
+        f"hydra.sweeper.storage={url}",
+        "hydra.sweeper.n_trials=3",
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert not (tmp_path / "sweeps" / name / "study.db").exists()
+    try:
+        study = load(tmp_path, name, url)
+        assert len(study.get_trials(states=(TrialState.COMPLETE,))) == 3
+        resumed = run_sweep(
+            tmp_path,
+            f"sweep.name={name}",
+            f"hydra.sweeper.storage={url}",
+            "hydra.sweeper.n_trials=5",
+        )
+        assert resumed.returncode == 0, resumed.stderr
+        study = load(tmp_path, name, url)
+        assert len(study.get_trials(states=(TrialState.COMPLETE,))) == 5
+        assert set(partitions(tmp_path, name)) == {t.number for t in study.trials}
+    finally:
+        optuna.delete_study(study_name=name, storage=url)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("overrides", "fragment"),
+    [
+        (
+            ["policy.contentious_treshold=interval(0.1, 0.2)"],
+            "policy.contentious_treshold: no such setting",
+        ),
+        (["budget.expert_hours=interval(50.0, 10.0)"], "budget.expert_hours=interval(50.0, 10.0)"),
+        (
+            ["verifier.recompute.consensus_runs=range(4, 4)"],
+            "verifier.recompute.consensus_runs=range(4, 4)",
+        ),
+        (
+            ["verifier.recompute.consensus_runs=range(3, 8)"],
+            "verifier.recompute.consensus_runs can take 7, which is invalid",
+        ),
+        (
+            ["experts=choice(trio, quartet)"],
+            "experts: option 'quartet' does not exist; expected one of panel, trio",
+        ),
+        (
+            ["hydra.sweeper.storage=postgresql+psycopg://nobody@127.0.0.1:9/none"],
+            "storage='postgresql+psycopg://nobody@127.0.0.1:9/none': cannot be opened",
+        ),
+        (
+            ['sweep.objectives=["mean(residual_error_rate)","mean(total_usd)"]'],
+            "2 objectives for 1 directions",
+        ),
+    ],
+)
+def test_bad_search_space_or_storage_stops_before_any_trial(
+    tmp_path: Path, overrides: list[str], fragment: str
+) -> None:
+    proc = run_sweep(tmp_path, *overrides)
+    assert proc.returncode == 2, proc.stderr
+    assert fragment in proc.stderr, proc.stderr
+    assert proc.stderr.count("error:") == 1
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "sweeps").exists() or not any((tmp_path / "sweeps").iterdir())
