@@ -268,6 +268,20 @@ def paired_gap(a: FloatArray, b: FloatArray) -> dict[str, float]:
     return {"mean": mean, "ci_low": mean - half, "ci_high": mean + half, "n": n}
 
 
+SUMMARY_KEYS: tuple[str, ...] = tuple(
+    f"{where}.{what}"
+    for where in ("heldout_items", "heldout_strata")
+    for what in (
+        "start_accuracy",
+        *(f"{arm}_accuracy" for arm in ARMS),
+        "gap_maintained_vs_original",
+        "gap_truth_vs_original",
+        "gap_truth_vs_maintained",
+    )
+)
+"""The keys of :func:`summarize`, in its order."""
+
+
 def summarize(result: RLResult) -> dict[str, dict[str, float]]:
     """Mean accuracy per arm and the paired gaps, in points, with 95% intervals over seeds (and
     label replications)."""

@@ -20,10 +20,13 @@ class StewardSweeperConf(OptunaSweeperConf):
 
 
 def register_sweeper() -> None:
-    ConfigStore.instance().store(
-        group="hydra/sweeper",
-        name="stewardsim",
-        node=StewardSweeperConf,
-        provider="stewardsim",
-        replace=True,
-    )
+    """Registers the sweeper as ``hydra/sweeper=stewardsim`` and, in this app, as
+    ``hydra/sweeper=optuna`` (its settings are the Optuna sweeper's, so both spellings work)."""
+    for name in ("stewardsim", "optuna"):
+        ConfigStore.instance().store(
+            group="hydra/sweeper",
+            name=name,
+            node=StewardSweeperConf,
+            provider="stewardsim",
+            replace=True,
+        )

@@ -1,10 +1,11 @@
 """Objectives and constraints of a sweep: statistics over a trial's replications.
 
 An objective is ``STAT(METRIC)``, STAT one of mean, median, sd, min, max or ``qNN`` (the NN-th
-percentile), METRIC any name in :data:`sim.metrics.METRICS`; or ``config(KEY)``, a number from the
-trial's configuration (e.g. the budget it was given). A constraint is ``OBJECTIVE <= NUMBER`` or
-``OBJECTIVE >= NUMBER``; its violation is positive when broken, zero or negative when met (the
-convention of Optuna's ``constraints_func``)."""
+percentile), METRIC any name in :data:`sim.metrics.METRICS`; ``config(KEY)``, a number from the
+trial's configuration (e.g. the budget it was given); or ``rl(KEY)``, the mean over seeds of an
+RL experiment figure in points (e.g. ``rl(heldout_items.gap_truth_vs_maintained)``).
+A constraint is ``OBJECTIVE <= NUMBER`` or ``OBJECTIVE >= NUMBER``; its violation is positive
+when broken, zero or negative when met (the convention of Optuna's ``constraints_func``)."""
 
 from __future__ import annotations
 
@@ -18,25 +19,41 @@ from numpy.typing import NDArray
 from omegaconf import DictConfig, OmegaConf
 
 from sim.config.validate import ConfigError
+from sim.downstream.rl import SUMMARY_KEYS as RL_KEYS
 from sim.metrics import METRICS
 
 STATISTICS = ("mean", "median", "sd", "min", "max", "qNN")
+
+
+def needs_rl(objectives: Sequence[Objective], constraints: Sequence[Constraint]) -> bool:
+    """Whether a trial must run the RL experiment to evaluate these."""
+    return any(o.statistic == "rl" for o in [*objectives, *(c.objective for c in constraints)])
 _CALL = re.compile(r"^\s*([a-z]+|q\d+)\s*\(\s*([A-Za-z0-9_.]+)\s*\)\s*$")
 _CONSTRAINT = re.compile(r"^(.*?)(<=|>=)\s*([-+0-9.eE]+|inf)\s*$")
 
 
 @dataclass(frozen=True)
 class Objective:
-    """``statistic(metric)`` or ``config(key)``, parsed."""
+    """``statistic(metric)``, ``config(key)`` or ``rl(key)``, parsed."""
 
     text: str
     statistic: str
     metric: str
 
-    def value(self, metrics: Mapping[str, NDArray[np.float64]], config: DictConfig) -> float:
-        """The statistic over replications (NaN replications ignored), or the config value."""
+    def value(
+        self,
+        metrics: Mapping[str, NDArray[np.float64]],
+        config: DictConfig,
+        rl: Mapping[str, Mapping[str, float]] | None = None,
+    ) -> float:
+        """The statistic over replications (NaN replications ignored), the config value, or the
+        RL summary's mean (``rl`` must then be given)."""
         if self.statistic == "config":
             return float(OmegaConf.select(config, self.metric))
+        if self.statistic == "rl":
+            if rl is None:
+                raise ValueError(f"{self.text}: the trial ran no RL experiment")
+            return float(rl[self.metric]["mean"])
         x = np.asarray(metrics[self.metric], dtype=np.float64)
         x = x[~np.isnan(x)]
         if x.size == 0:
@@ -63,10 +80,15 @@ class Constraint:
     upper: bool
     bound: float
 
-    def violation(self, metrics: Mapping[str, NDArray[np.float64]], config: DictConfig) -> float:
+    def violation(
+        self,
+        metrics: Mapping[str, NDArray[np.float64]],
+        config: DictConfig,
+        rl: Mapping[str, Mapping[str, float]] | None = None,
+    ) -> float:
         """Positive by how much the constraint is broken; <= 0 when it holds (NaN counts as
         broken)."""
-        v = self.objective.value(metrics, config)
+        v = self.objective.value(metrics, config, rl)
         if math.isnan(v):
             return math.inf
         return v - self.bound if self.upper else self.bound - v
@@ -77,7 +99,7 @@ def parse_objective(key: str, text: str, config: DictConfig | None = None) -> Ob
     m = _CALL.match(text)
     expected = (
         f"STAT(METRIC) with STAT one of {', '.join(STATISTICS)} (e.g. mean(residual_error_rate), "
-        "q90(expert_hours)), or config(KEY)"
+        "q90(expert_hours)), config(KEY) or rl(KEY)"
     )
     if m is None:
         raise ConfigError(key, text, expected)
@@ -90,6 +112,12 @@ def parse_objective(key: str, text: str, config: DictConfig | None = None) -> Ob
                     key, text, f"config(KEY) with KEY a number in the config ({name})"
                 )
         return Objective(text.strip(), "config", name)
+    if statistic == "rl":
+        if name not in RL_KEYS:
+            raise ConfigError(key, text, f"rl(KEY) with KEY one of {', '.join(RL_KEYS)}")
+        if config is not None and not OmegaConf.select(config, "downstream.rl.enabled"):
+            raise ConfigError(key, text, "downstream.rl.enabled=true for an rl(...) objective")
+        return Objective(text.strip(), "rl", name)
     if statistic.startswith("q"):
         if not 1 <= int(statistic[1:]) <= 99:
             raise ConfigError(key, text, "a percentile qNN with NN in 1..99")

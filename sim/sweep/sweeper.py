@@ -72,7 +72,8 @@ class StewardSweeper(Sweeper):
         custom_search_space: str | None = None,
     ) -> None:
         self.sampler_config = sampler
-        directions = direction if isinstance(direction, list | tuple) else [direction]
+        many = isinstance(direction, list | tuple) or OmegaConf.is_list(direction)
+        directions = list(direction) if many else [direction]
         self.directions = [getattr(d, "name", str(d)) for d in directions]
         self.storage_url = storage
         self.study_name = study_name

@@ -9,10 +9,11 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 
 from sim.config.schema import RootConfig
+from sim.downstream.rl import run_experiment, summarize
 from sim.runner import run_scenario
 from sim.scenario import build_scenario
 from sim.sweep.dataset import trial_table, write_trial
-from sim.sweep.objectives import parse_all
+from sim.sweep.objectives import needs_rl, parse_all
 
 
 def parse_value(text: str) -> Any:
@@ -45,11 +46,30 @@ def run_trial(
     objective) and ``violations`` (one per constraint, > 0 when broken)."""
     objectives, constraints = parse_all(root.sweep.objectives, root.sweep.constraints, cfg)
     sc = build_scenario(root)
+    rl_cfg = root.downstream.rl
+    label_replications = rl_cfg.label_replications if needs_rl(objectives, constraints) else 0
     result = run_scenario(
-        sc, root.replications, root.seed, item_replications=0, event_replications=0
+        sc,
+        root.replications,
+        root.seed,
+        item_replications=0,
+        event_replications=0,
+        label_replications=label_replications,
     )
-    values = [o.value(result.metrics, cfg) for o in objectives]
-    violations = [c.violation(result.metrics, cfg) for c in constraints]
+    rl = None
+    if label_replications:
+        rl = summarize(
+            run_experiment(
+                [(res.bench, res.final_label, res.decision) for res in result.labels],
+                sc.strata.group,
+                len(sc.strata.group_names),
+                sc.rule,
+                rl_cfg,
+                root.seed,
+            )
+        )
+    values = [o.value(result.metrics, cfg, rl) for o in objectives]
+    violations = [c.violation(result.metrics, cfg, rl) for c in constraints]
     params = trial_params(task_overrides)
     metadata = {
         "stewardsim.config": OmegaConf.to_yaml(cfg, resolve=True),

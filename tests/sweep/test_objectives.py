@@ -5,7 +5,7 @@ import pytest
 from omegaconf import OmegaConf
 
 from sim.config.validate import ConfigError
-from sim.sweep.objectives import parse_all, parse_constraint, parse_objective
+from sim.sweep.objectives import needs_rl, parse_all, parse_constraint, parse_objective
 
 METRICS = {
     "residual_error_rate": np.array([0.1, 0.2, np.nan, 0.4]),
@@ -57,4 +57,37 @@ def test_bad_objectives_name_the_key(
     with pytest.raises(ConfigError) as err:
         parse_all(objectives, constraints, CFG)
     assert err.value.key == key
+    assert fragment in str(err.value)
+
+
+RL_SUMMARY = {"heldout_items.gap_truth_vs_maintained": {"mean": 1.5, "ci_low": 1.0, "ci_high": 2.0}}
+RL_CFG = OmegaConf.create({"downstream": {"rl": {"enabled": True}}})
+
+
+def test_rl_objective_reads_the_experiment_summary() -> None:
+    objective = parse_objective("k", "rl(heldout_items.gap_truth_vs_maintained)", RL_CFG)
+    assert objective.value(METRICS, RL_CFG, RL_SUMMARY) == 1.5
+    constraint = parse_constraint("k", "rl(heldout_items.gap_truth_vs_maintained) <= 1.0", RL_CFG)
+    assert constraint.violation(METRICS, RL_CFG, RL_SUMMARY) == pytest.approx(0.5)
+    assert needs_rl([], [constraint])
+    assert not needs_rl([parse_objective("k", "mean(total_usd)")], [])
+    with pytest.raises(ValueError, match="no RL experiment"):
+        objective.value(METRICS, RL_CFG)
+
+
+@pytest.mark.parametrize(
+    ("text", "cfg", "fragment"),
+    [
+        ("rl(heldout_items.gap)", RL_CFG, "rl(KEY) with KEY one of heldout_items.start_accuracy"),
+        (
+            "rl(heldout_strata.gap_truth_vs_original)",
+            OmegaConf.create({"downstream": {"rl": {"enabled": False}}}),
+            "downstream.rl.enabled=true",
+        ),
+    ],
+)
+def test_bad_rl_objective_names_the_key(text: str, cfg: object, fragment: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        parse_objective("sweep.objectives[1]", text, cfg)  # type: ignore[arg-type]
+    assert err.value.key == "sweep.objectives[1]"
     assert fragment in str(err.value)

@@ -3,6 +3,7 @@ two workers on one study, the joblib launcher, PostgreSQL storage and bad input.
 
 from __future__ import annotations
 
+import math
 import os
 import signal
 import subprocess
@@ -106,6 +107,31 @@ def test_sweep_writes_study_and_dataset_queried_with_duckdb(tmp_path: Path) -> N
     meta = pq.read_schema(partitions(tmp_path)[0]).metadata
     assert b"policy:" in meta[b"stewardsim.config"]
     assert (sweep_dir / "optimization_results.yaml").is_file()
+
+
+@pytest.mark.slow
+def test_multi_objective_sweep_with_an_rl_constraint(tmp_path: Path) -> None:
+    name = "downstream_per_dollar"
+    proc = run_sweep(
+        tmp_path,
+        "hydra.sweeper.n_trials=4",
+        "downstream.rl.seeds=3",
+        "downstream.rl.steps=100",
+        sweep=name,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "Pareto front" in proc.stdout
+    study = load(tmp_path, name)
+    assert len(study.directions) == 2
+    complete = study.get_trials(states=(TrialState.COMPLETE,))
+    assert len(complete) == 4
+    for t in complete:
+        violation = t.system_attrs["constraints:rl(heldout_items.gap_truth_vs_maintained) <= 2.0"]
+        assert math.isfinite(violation)
+        assert t.user_attrs["feasible"] == (violation <= 0)
+    table = read_trials(tmp_path / "sweeps" / name)
+    usd = table.column("objective_0").to_numpy()
+    assert (usd > 0).all()
 
 
 @pytest.mark.slow
