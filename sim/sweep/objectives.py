@@ -28,6 +28,8 @@ STATISTICS = ("mean", "median", "sd", "min", "max", "qNN")
 def needs_rl(objectives: Sequence[Objective], constraints: Sequence[Constraint]) -> bool:
     """Whether a trial must run the RL experiment to evaluate these."""
     return any(o.statistic == "rl" for o in [*objectives, *(c.objective for c in constraints)])
+
+
 _CALL = re.compile(r"^\s*([a-z]+|q\d+)\s*\(\s*([A-Za-z0-9_.]+)\s*\)\s*$")
 _CONSTRAINT = re.compile(r"^(.*?)(<=|>=)\s*([-+0-9.eE]+|inf)\s*$")
 
