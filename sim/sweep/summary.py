@@ -86,4 +86,13 @@ def front_lines(study: optuna.Study, objectives: Sequence[str]) -> list[str]:
             f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in t.params.items()
         )
         lines.append(f"  #{t.number}: {vals}  [{params}]")
+        o = t.user_attrs.get("outcome")
+        if o:
+            lines.append(
+                f"      residual error {o['residual_error_rate_mean']:.3f} mean, "
+                f"{o['residual_error_rate_q90']:.3f} at the 90th percentile; "
+                f"{o['expert_hours_mean']:.0f} expert-hours, "
+                f"{o['calendar_weeks_q90']:.1f} weeks (90th percentile), "
+                f"${o['total_usd_mean']:,.0f} (means over replications)"
+            )
     return lines

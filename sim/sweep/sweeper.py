@@ -254,6 +254,8 @@ class StewardSweeper(Sweeper):
                         study.tell(trial, state=TrialState.FAIL)
                         print(f"trial {trial.number} failed: {err}", file=sys.stderr)
                         continue
+                    if "outcome" in out:
+                        trial.set_user_attr("outcome", out["outcome"])
                     for text, v in zip(task.sweep.constraints, violations, strict=True):
                         trial.set_constraint(str(text), v)
                     trial.set_user_attr("feasible", all(v <= 0 for v in violations))

@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+from numpy.typing import NDArray
 from omegaconf import DictConfig, OmegaConf
 
 from sim.config.schema import RootConfig
@@ -78,4 +80,28 @@ def run_trial(
     }
     table = trial_table(params, result.metrics, values, violations, metadata)
     path = write_trial(sweep_dir, sc.policy_class.name, root.sweep.trial, table)
-    return {"values": values, "violations": violations, "path": str(path)}
+    return {
+        "values": values,
+        "violations": violations,
+        "path": str(path),
+        "outcome": outcome(result.metrics),
+    }
+
+
+def outcome(metrics: dict[str, NDArray[np.float64]]) -> dict[str, float]:
+    """The figures a funder reads off a trial: residual error (mean, 90th percentile),
+    expert-hours, calendar weeks (90th percentile) and dollars (mean)."""
+
+    def stat(name: str, q: float | None = None) -> float:
+        x = metrics[name][~np.isnan(metrics[name])]
+        if x.size == 0:
+            return float("nan")
+        return float(np.quantile(x, q)) if q is not None else float(x.mean())
+
+    return {
+        "residual_error_rate_mean": stat("residual_error_rate"),
+        "residual_error_rate_q90": stat("residual_error_rate", 0.9),
+        "expert_hours_mean": stat("expert_hours"),
+        "calendar_weeks_q90": stat("calendar_days", 0.9) / 7.0,
+        "total_usd_mean": stat("total_usd"),
+    }
