@@ -65,6 +65,9 @@ def results_yaml(study: optuna.Study) -> str:
     return yaml.safe_dump(doc, sort_keys=False)
 
 
+MAX_FRONT_LINES = 12
+
+
 def front_lines(study: optuna.Study, objectives: Sequence[str]) -> list[str]:
     """Human-readable summary printed at the end of a sweep."""
     complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
@@ -77,9 +80,14 @@ def front_lines(study: optuna.Study, objectives: Sequence[str]) -> list[str]:
     if not best:
         lines.append("no feasible trial")
         return lines
-    title = "best feasible trial" if len(best) == 1 else "feasible Pareto front"
+    title = "best feasible trial" if len(best) == 1 else f"feasible Pareto front ({len(best)})"
     lines.append(f"{title}:")
-    for t in best:
+    shown = best
+    if len(best) > MAX_FRONT_LINES:  # an even spread; the whole front is in the results file
+        step = (len(best) - 1) / (MAX_FRONT_LINES - 1)
+        picks = sorted({round(i * step) for i in range(MAX_FRONT_LINES)})
+        shown = [best[i] for i in picks]
+    for t in shown:
         assert t.values is not None
         vals = ", ".join(f"{o}={v:.4g}" for o, v in zip(objectives, t.values, strict=True))
         params = " ".join(
@@ -95,4 +103,6 @@ def front_lines(study: optuna.Study, objectives: Sequence[str]) -> list[str]:
                 f"{o['calendar_weeks_q90']:.1f} weeks (90th percentile), "
                 f"${o['total_usd_mean']:,.0f} (means over replications)"
             )
+    if len(shown) < len(best):
+        lines.append(f"  ... {len(best) - len(shown)} more in optimization_results.yaml")
     return lines
