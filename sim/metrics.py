@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 import numpy as np
 from numpy.typing import NDArray
@@ -45,6 +46,10 @@ METRIC_DOCS: dict[str, str] = {
     "whose original the expert contradicts (unbiased only for random reviews)",
     "estimated_error_rate_ci_low": "Wilson 95% interval, low end",
     "estimated_error_rate_ci_high": "Wilson 95% interval, high end",
+    "errors_fixed_by_propagation": "errors_fixed decided by amplification: a stratum's "
+    "recomputed labels accepted, or a re-run with a rule a verdict corrected",
+    "propagation_wrong_fixes": "right originals that amplification made wrong",
+    "items_propagated": "items whose final label amplification decided",
 }
 LEADERBOARD_METRIC_DOCS: dict[str, str] = {
     "leaderboard_bias_original_points": "evaluated models' accuracy against the original labels "
@@ -60,10 +65,29 @@ LEADERBOARD_METRIC_DOCS: dict[str, str] = {
     "leaderboard_kendall_tau_maintained": "Kendall tau-b between the maintained-label and the "
     "true leaderboard",
 }
+ESTIMATE_METRIC_DOCS: dict[str, str] = {
+    "residual_estimate_naive": "estimated residual_error_rate assuming unreviewed items are "
+    "wrong as often as reviewed ones were (biased when triage chose them)",
+    "residual_estimate_naive_ci_low": "its Wilson 95% interval, low end",
+    "residual_estimate_naive_ci_high": "its Wilson 95% interval, high end",
+    "residual_estimate_audit": "estimated residual_error_rate from a simple random audit of the "
+    "items triage left (design-valid; corrected for the experts' error rate)",
+    "residual_estimate_audit_ci_low": "its Wilson 95% interval, low end",
+    "residual_estimate_audit_ci_high": "its Wilson 95% interval, high end",
+    "residual_estimate_ppi": "estimated residual_error_rate by PPI++: the audit's expert labels "
+    "combined with the policy's predictions on every unreviewed item",
+    "residual_estimate_ppi_ci_low": "its 95% interval, low end",
+    "residual_estimate_ppi_ci_high": "its 95% interval, high end",
+    "audit_items_reviewed": "items of the random audit an expert reviewed",
+}
+"""Filled by policies that estimate what remains (NaN for the others)."""
 assert len(METRIC_DOCS) == kernel_metrics.N_METRICS
 assert len(LEADERBOARD_METRIC_DOCS) == N_LEADERBOARD_METRICS
 METRIC_DOCS.update(LEADERBOARD_METRIC_DOCS)
+METRIC_DOCS.update(ESTIMATE_METRIC_DOCS)
 METRICS: tuple[str, ...] = tuple(METRIC_DOCS)
+N_COMPILED_METRICS = kernel_metrics.N_METRICS + N_LEADERBOARD_METRICS
+"""The metrics the compiled path computes; the rest are NaN there."""
 
 
 def wilson_interval(successes: int, trials: int, z: float = Z95) -> tuple[float, float]:
@@ -81,10 +105,12 @@ def replication_metrics(
     llm_usd: float,
     llm_hours: float,
     board: NDArray[np.float64],
+    estimates: Mapping[str, float] | None = None,
 ) -> dict[str, float]:
     """Every metric of :data:`METRIC_DOCS` for one replication; ``board`` holds the evaluated
-    models' accuracies (:func:`leaderboard`)."""
-    out = np.empty(len(METRICS))
+    models' accuracies (:func:`leaderboard`), ``estimates`` the policy's estimates (names of
+    :data:`ESTIMATE_METRIC_DOCS`; missing ones are NaN)."""
+    out = np.full(len(METRICS), np.nan)
     kernel_metrics.replication_metrics(
         bench.truth,
         bench.original,
@@ -101,8 +127,15 @@ def replication_metrics(
         llm_hours,
         out[: kernel_metrics.N_METRICS],
     )
-    kernel_leaderboard.leaderboard_metrics(board, out[kernel_metrics.N_METRICS :])
-    return dict(zip(METRICS, out.tolist(), strict=True))
+    kernel_leaderboard.leaderboard_metrics(
+        board, out[kernel_metrics.N_METRICS : N_COMPILED_METRICS]
+    )
+    row = dict(zip(METRICS, out.tolist(), strict=True))
+    for name, value in (estimates or {}).items():
+        if name not in ESTIMATE_METRIC_DOCS:
+            raise KeyError(f"{name!r} is not an estimate metric")
+        row[name] = float(value)
+    return row
 
 
 def leaderboard(
@@ -163,4 +196,29 @@ def summarize(columns: dict[str, NDArray[np.float64]]) -> dict[str, dict[str, fl
             "p2_5": float(np.percentile(v, 2.5)),
             "p97_5": float(np.percentile(v, 97.5)),
         }
+    return out
+
+
+def estimator_coverage(columns: Mapping[str, NDArray[np.float64]]) -> dict[str, dict[str, float]]:
+    """Per residual-error estimator (``naive``, ``audit``, ``ppi``): over the replications where
+    it has an interval, the share whose interval contains the true residual error rate, the
+    mean width and the mean estimate; empty when no replication has estimates."""
+    truth = np.asarray(columns["residual_error_rate"])
+    out: dict[str, dict[str, float]] = {}
+    for name in ("naive", "audit", "ppi"):
+        value = np.asarray(columns[f"residual_estimate_{name}"])
+        low = np.asarray(columns[f"residual_estimate_{name}_ci_low"])
+        high = np.asarray(columns[f"residual_estimate_{name}_ci_high"])
+        ok = ~(np.isnan(value) | np.isnan(low) | np.isnan(high) | np.isnan(truth))
+        n = int(ok.sum())
+        covered = (low[ok] <= truth[ok] + 1e-12) & (truth[ok] <= high[ok] + 1e-12)
+        out[name] = {
+            "n": n,
+            "coverage": float(covered.mean()) if n else math.nan,
+            "mean_width": float((high[ok] - low[ok]).mean()) if n else math.nan,
+            "mean_estimate": float(value[ok].mean()) if n else math.nan,
+            "mean_truth": float(truth[ok].mean()) if n else math.nan,
+        }
+    if all(v["n"] == 0 for v in out.values()):
+        return {}
     return out

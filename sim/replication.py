@@ -17,11 +17,12 @@ from sim.metrics import leaderboard, replication_metrics
 from sim.model.benchmark import Benchmark, generate_benchmark
 from sim.model.calendar import Calendar, build_calendar
 from sim.model.experts import draw_reviews
+from sim.model.rerun import rerun_corrected
 from sim.model.verifiers import AuditResult, RecomputeResult, run_audit, run_recompute
 from sim.policies.base import Evidence, ExpertVerdicts
 from sim.scenario import Scenario
 
-STREAMS = ("world", "audit", "recompute", "reviews", "calendar", "policy", "downstream")
+STREAMS = ("world", "audit", "recompute", "reviews", "calendar", "policy", "downstream", "rerun")
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,21 @@ def finish_replication(
     cls = sc.policy_class
     llm_usd = (audit.usd if audit else 0.0) + (recompute.usd if recompute else 0.0)
     llm_hours = (audit.llm_hours if audit else 0.0) + (recompute.llm_hours if recompute else 0.0)
-    evidence = Evidence.of(bench, sc.strata.n_strata, sc.rule, audit, recompute)
+    minutes, error = None, 0.0
+    if cls.needs_experts and sc.pool.n_experts:
+        minutes = sc.pool.expected_verdict_minutes(bench.group, sc.strata.complexity[bench.stratum])
+        configured = sc.policy_config.estimation.expert_error_probability
+        error = sc.pool.verdict_error_probability() if configured is None else configured
+    evidence = Evidence.of(
+        bench,
+        sc.strata.n_strata,
+        sc.rule,
+        audit,
+        recompute,
+        minutes,
+        error,
+        sc.budget.expert_hours,
+    )
     policy = cls(sc.policy_config)
     keys = policy.triage(evidence, rng["policy"])
     calendar: Calendar | None = None
@@ -126,10 +141,30 @@ def finish_replication(
         log = sc.engine.review(problem, policy)
     else:
         log = empty_log(bench.n_items)
-    final, decision = policy.finalize(evidence, ExpertVerdicts(log.expert_label, log.reviewed))
+    verdicts = ExpertVerdicts(log.expert_label, log.reviewed)
+    rerun = None
+    requested = policy.rerun_strata()
+    if requested.size:
+        rerun = rerun_corrected(
+            bench,
+            sc.strata,
+            requested,
+            log.expert_label,
+            log.reviewed,
+            sc.profile,
+            sc.rule,
+            sc.verifier.rerun,
+            rng["rerun"],
+        )
+        llm_usd += rerun.usd
+        llm_hours += rerun.llm_hours
+    final, decision = policy.finalize(evidence, verdicts, rerun)
+    estimates = policy.estimates(evidence, verdicts, final, decision)
     key = np.uint64(next_u64(rng["downstream"]))
     board = leaderboard(bench, final, decision, sc.rule, sc.models, key)
-    metrics = replication_metrics(bench, final, decision, log, sc.rule, llm_usd, llm_hours, board)
+    metrics = replication_metrics(
+        bench, final, decision, log, sc.rule, llm_usd, llm_hours, board, estimates
+    )
     return ReplicationResult(
         bench, audit, recompute, log, calendar, final, decision, board, metrics
     )

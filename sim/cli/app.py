@@ -17,7 +17,7 @@ from omegaconf import DictConfig, OmegaConf
 from sim.cli.compose import CONF_DIR
 from sim.cli.precheck import composition_error
 from sim.cli.store import register
-from sim.cli.summary import format_leaderboard, format_rl, format_summary
+from sim.cli.summary import format_estimates, format_leaderboard, format_rl, format_summary
 from sim.config.schema import RootConfig
 from sim.config.validate import ConfigError, validate
 from sim.downstream.leaderboard import leaderboard_summary
@@ -27,7 +27,7 @@ from sim.engines import ENGINES
 from sim.io.results import write_run
 from sim.io.run_dir import RunDirectory, new_run_name
 from sim.kernels import cache_is_warm
-from sim.metrics import METRIC_DOCS, summarize
+from sim.metrics import METRIC_DOCS, estimator_coverage, summarize
 from sim.runner import RunResult, run_scenario
 from sim.scenario import Scenario, build_scenario, policy_traits
 from sim.sweep.trial import run_trial
@@ -84,6 +84,7 @@ def run(
         "replications": root.replications,
         "seed": root.seed,
         "metrics": summarize(result.metrics),
+        "estimator_coverage": estimator_coverage(result.metrics),
         "metric_docs": METRIC_DOCS,
         "leaderboard": leaderboard_summary(sc.models.names, result.board),
         "rl": summarize_rl(rl_result) if rl_result is not None else None,
@@ -121,6 +122,8 @@ def main(cfg: DictConfig) -> dict[str, Any] | None:
         f"{root.replications} replications · seed {root.seed}"
     )
     print(format_summary(summary["metrics"], title))
+    if summary["estimator_coverage"]:
+        print(format_estimates(summary["estimator_coverage"]))
     if summary["leaderboard"]:
         print(format_leaderboard(summary["leaderboard"]))
     if summary["rl"] is not None:

@@ -9,7 +9,9 @@ HEADLINE = (
     ("errors_fixed", "errors fixed", "{:.1f}"),
     ("errors_fixed_by_review", "  by expert review", "{:.1f}"),
     ("errors_fixed_by_recompute", "  by recomputation", "{:.1f}"),
+    ("errors_fixed_by_propagation", "  by amplification", "{:.1f}"),
     ("correct_changed_wrongly", "correct labels wrongly changed", "{:.1f}"),
+    ("propagation_wrong_fixes", "  by amplification", "{:.1f}"),
     ("items_dropped", "items dropped", "{:.1f}"),
     ("items_reviewed", "items reviewed", "{:.1f}"),
     ("expert_hours", "expert-hours", "{:.1f}"),
@@ -20,9 +22,18 @@ HEADLINE = (
 )
 
 
+OPTIONAL = {"errors_fixed_by_propagation", "propagation_wrong_fixes"}
+"""Rows shown only when some replication has them (amplifying policies)."""
+
+
 def format_summary(summary: dict[str, dict[str, float]], title: str) -> str:
     """Mean, 95% interval of the mean, and the 2.5-97.5% range of replications."""
-    rows = [(label, summary[key], fmt) for key, label, fmt in HEADLINE]
+    show_amplification = summary["items_propagated"]["mean"] > 0
+    rows = [
+        (label, summary[key], fmt)
+        for key, label, fmt in HEADLINE
+        if key not in OPTIONAL or show_amplification
+    ]
     width = max(len(r[0]) for r in rows)
 
     def f(fmt: str, v: float) -> str:
@@ -78,4 +89,33 @@ def format_rl(summary: dict[str, dict[str, float]]) -> str:
             else:
                 cells.append(f"{s['mean']:.1f} ({s['ci_low']:.1f}–{s['ci_high']:.1f})")
         lines.append(f"  {label:30} {cells[0]:>22} {cells[1]:>22}")
+    return "\n".join(lines)
+
+
+ESTIMATORS = (
+    ("audit", "random audit (design-valid)"),
+    ("ppi", "PPI++ (audit + predictions)"),
+    ("naive", "naive (every verdict)"),
+)
+
+
+def format_estimates(coverage: dict[str, dict[str, float]]) -> str:
+    """Each residual-error estimator: mean estimate, mean interval width, and how often its 95%
+    interval covered the true residual error rate."""
+    if not coverage:
+        return ""
+    truth = coverage["audit"]["mean_truth"]
+    lines = [
+        f"residual error estimates (true residual {truth:.3f})   estimate   95% CI width   "
+        "coverage",
+    ]
+    for key, label in ESTIMATORS:
+        c = coverage[key]
+        if c["n"] == 0:
+            lines.append(f"  {label:40} {'—':>8}   {'—':>12}   —")
+            continue
+        lines.append(
+            f"  {label:40} {c['mean_estimate']:8.3f}   {c['mean_width']:12.3f}   "
+            f"{100 * c['coverage']:.0f}% of {int(c['n'])}"
+        )
     return "\n".join(lines)

@@ -105,11 +105,25 @@ class RecomputeConfig:
 
 
 @dataclass
+class RerunConfig:
+    """Re-running the pipeline on a stratum with a rule an expert verdict corrected
+    (amplification): LLM cost, no expert time."""
+
+    success_probability: float = 0.8
+    """Probability that the corrected rule fixes an item carrying the revealed systematic error."""
+    wrong_fix_probability: float = 0.02
+    """Probability that the re-run changes an item without that error into a wrong label."""
+    usd_per_item: float = 0.06
+    seconds_per_item: float = 90.0
+
+
+@dataclass
 class VerifierConfig:
     """The LLM verifiers a policy may run before experts are involved."""
 
     audit: AuditConfig = field(default_factory=AuditConfig)
     recompute: RecomputeConfig = field(default_factory=RecomputeConfig)
+    rerun: RerunConfig = field(default_factory=RerunConfig)
 
 
 @dataclass
@@ -143,6 +157,64 @@ class ExpertPoolConfig:
 
 
 @dataclass
+class LearningConfig:
+    """``learning``: per-stratum Beta-Binomial beliefs updated on every verdict, and how items
+    are chosen from them."""
+
+    strategy: str = "thompson"
+    """``thompson`` (sample the beliefs), ``ucb`` (mean + ``ucb_width`` sd) or ``greedy``."""
+    ucb_width: float = 1.0
+    prior_strength: float = 4.0
+    """Pseudo-verdicts behind each stratum's prior, whose mean is pooled over all strata."""
+    prior_original_wrong: list[float] = field(default_factory=lambda: [0.75, 0.5, 0.1])
+    """Prior probability that the original is wrong on [contentious, no-consensus, agreeing]
+    items (contentious: a consensus recomputation contradicts the original)."""
+    prior_recompute_right: float = 0.7
+    """Prior probability that a contentious item's recomputed label is right."""
+    diversity: bool = True
+    """Review the most promising item of every stratum first, to discover systematic modes."""
+
+
+@dataclass
+class AmplificationConfig:
+    """``learning``: how one verdict reaches many items."""
+
+    accept_threshold: float = 0.9
+    """Accept a stratum's recomputed labels without further review once the posterior mean that
+    they are right on its contentious items reaches this (after ``accept_min_verdicts``)."""
+    accept_min_verdicts: int = 3
+    rerun_systematic: bool = True
+    """Re-run the pipeline with the corrected rule on a stratum where a verdict contradicted the
+    original (the re-run fixes only items carrying a systematic error the verdict revealed)."""
+
+
+@dataclass
+class StoppingConfig:
+    """``learning``: when expert triage stops before the budget does (0 switches a rule off)."""
+
+    min_errors_per_expert_hour: float = 0.0
+    """Stop when the last ``yield_window`` verdicts found fewer errors per expected hour."""
+    yield_window: int = 20
+    residual_target: float = 0.0
+    """Stop when the estimated residual error rate is below this with ``confidence``."""
+    confidence: float = 0.9
+
+
+@dataclass
+class EstimationConfig:
+    """``learning``: a random audit of the items triage left, for a design-valid estimate of the
+    residual error rate (and PPI++ with the verifier labels)."""
+
+    audit_share: float = 0.2
+    """Share of the expert-hour budget kept for the audit: triage stops when it would eat into
+    it, then the items triage left are reviewed in a random order until the budget ends (a
+    simple random sample of them). 0: no audit."""
+    expert_error_probability: float | None = None
+    """The experts' error rate the estimators correct for; ``None``: the pool's mean (its
+    double-review equivalent with ``experts.double_review``)."""
+
+
+@dataclass
 class PolicyConfig:
     """Which items experts see and in what order, and which label each item keeps."""
 
@@ -154,6 +226,10 @@ class PolicyConfig:
     review_rest: bool = False
     """``phased``, ``disagreement``: after the contentious items, experts go on to the rest (items
     without consensus first), until the budget or the calendar runs out."""
+    learning: LearningConfig = field(default_factory=LearningConfig)
+    amplification: AmplificationConfig = field(default_factory=AmplificationConfig)
+    stopping: StoppingConfig = field(default_factory=StoppingConfig)
+    estimation: EstimationConfig = field(default_factory=EstimationConfig)
 
 
 @dataclass

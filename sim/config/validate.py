@@ -199,6 +199,8 @@ def validate(cfg: RootConfig, *, policies: Mapping[str, PolicyTraits], engines: 
     if cfg.policy.name not in policies:
         raise ConfigError("policy.name", cfg.policy.name, f"one of {', '.join(sorted(policies))}")
     _positive("policy.contentious_threshold", cfg.policy.contentious_threshold)
+    _learning_policy(cfg)
+    _rerun(cfg)
     if cfg.engine.name not in engines:
         raise ConfigError("engine.name", cfg.engine.name, f"one of {', '.join(sorted(engines))}")
 
@@ -257,6 +259,132 @@ def validate(cfg: RootConfig, *, policies: Mapping[str, PolicyTraits], engines: 
             f">= {llm_usd:.2f}, the LLM verifier cost policy "
             f"{cfg.policy.name!r} spends before any expert review",
         )
+
+
+def _open_unit(key: str, value: float) -> None:
+    if not (isinstance(value, int | float) and 0.0 < value < 1.0):
+        raise ConfigError(key, value, "a number in (0, 1)")
+
+
+def _rerun(cfg: RootConfig) -> None:
+    r = cfg.verifier.rerun
+    _probability("verifier.rerun.success_probability", r.success_probability)
+    _probability("verifier.rerun.wrong_fix_probability", r.wrong_fix_probability)
+    _at_least("verifier.rerun.usd_per_item", r.usd_per_item, 0.0)
+    _at_least("verifier.rerun.seconds_per_item", r.seconds_per_item, 0.0)
+
+
+def _learning_policy(cfg: RootConfig) -> None:
+    """The learning policy's settings, and the checks that span groups: an audit that leaves
+    triage no budget, a stopping target below what the experts' own errors allow."""
+    p = cfg.policy
+    le, amp, st, est = p.learning, p.amplification, p.stopping, p.estimation
+    strategies = ("thompson", "ucb", "greedy")
+    if le.strategy not in strategies:
+        raise ConfigError(
+            "policy.learning.strategy", le.strategy, f"one of {', '.join(strategies)}"
+        )
+    _at_least("policy.learning.ucb_width", le.ucb_width, 0.0)
+    _positive("policy.learning.prior_strength", le.prior_strength)
+    if len(le.prior_original_wrong) != 3:
+        raise ConfigError(
+            "policy.learning.prior_original_wrong",
+            list(le.prior_original_wrong),
+            "3 probabilities: [contentious, no consensus, agreeing]",
+        )
+    for i, v in enumerate(le.prior_original_wrong):
+        _open_unit(f"policy.learning.prior_original_wrong[{i}]", v)
+    _open_unit("policy.learning.prior_recompute_right", le.prior_recompute_right)
+    _open_unit("policy.amplification.accept_threshold", amp.accept_threshold)
+    _int_at_least("policy.amplification.accept_min_verdicts", amp.accept_min_verdicts, 1)
+    _at_least("policy.stopping.min_errors_per_expert_hour", st.min_errors_per_expert_hour, 0.0)
+    _int_at_least("policy.stopping.yield_window", st.yield_window, 1)
+    if not (isinstance(st.residual_target, int | float) and 0.0 <= st.residual_target < 1.0):
+        raise ConfigError(
+            "policy.stopping.residual_target", st.residual_target, "a rate in [0, 1) (0: off)"
+        )
+    _open_unit("policy.stopping.confidence", st.confidence)
+    if not (isinstance(est.audit_share, int | float) and 0.0 <= est.audit_share < 1.0):
+        raise ConfigError(
+            "policy.estimation.audit_share",
+            est.audit_share,
+            "a share of the expert-hour budget in [0, 1) (0: no audit; 1 leaves triage no reviews)",
+        )
+    if est.expert_error_probability is not None and not (
+        isinstance(est.expert_error_probability, int | float)
+        and 0.0 <= est.expert_error_probability < 1.0
+    ):
+        raise ConfigError(
+            "policy.estimation.expert_error_probability",
+            est.expert_error_probability,
+            "a probability in [0, 1), or null for the pool's",
+        )
+    if p.name != "learning" or not cfg.experts.pool or cfg.budget.expert_hours == 0:
+        return
+    if est.audit_share > 0 and math.isinf(cfg.budget.expert_hours):
+        raise ConfigError(
+            "policy.estimation.audit_share",
+            est.audit_share,
+            "0 when budget.expert_hours is unlimited (a share of it is kept for the audit)",
+        )
+    error = _verdict_error(cfg)
+    if st.residual_target > 0 and st.residual_target <= error:
+        raise ConfigError(
+            "policy.stopping.residual_target",
+            st.residual_target,
+            f"a rate above {error:.4f}, the experts' own error rate per verdict: even a full "
+            "review cannot go below it",
+        )
+    audit_hours = est.audit_share * cfg.budget.expert_hours
+    minutes = _mean_verdict_minutes(cfg)
+    if 0 < audit_hours * 60.0 < 2 * minutes:
+        raise ConfigError(
+            "policy.estimation.audit_share",
+            est.audit_share,
+            f"a larger share or budget: {audit_hours:.2f} expert-hours buy fewer than the 2 "
+            f"audit reviews an interval needs (about {minutes:.0f} minutes each)",
+        )
+    if (cfg.budget.expert_hours - audit_hours) * 60.0 < minutes:
+        raise ConfigError(
+            "policy.estimation.audit_share",
+            est.audit_share,
+            f"a smaller share: it leaves triage {cfg.budget.expert_hours - audit_hours:.2f} "
+            f"expert-hours, less than one review (about {minutes:.0f} minutes)",
+        )
+
+
+def _hour_weights(cfg: RootConfig) -> list[float]:
+    hours = [sum(e.hours_per_weekday) * (1 - e.absence_probability) for e in cfg.experts.pool]
+    total = sum(hours)
+    return [h / total for h in hours] if total > 0 else [1 / len(hours)] * len(hours)
+
+
+def _verdict_error(cfg: RootConfig) -> float:
+    """The configured or the pool's error rate per verdict (as the simulator computes it)."""
+    configured = cfg.policy.estimation.expert_error_probability
+    if configured is not None:
+        return float(configured)
+    w = _hour_weights(cfg)
+    e = sum(wi * ex.error_probability for wi, ex in zip(w, cfg.experts.pool, strict=True))
+    return 2 * e * (1 - e) * e + e * e if cfg.experts.double_review else e
+
+
+def _mean_verdict_minutes(cfg: RootConfig) -> float:
+    """Mean expected minutes of one verdict over the benchmark's items."""
+    ex = cfg.experts
+    w = _hour_weights(cfg)
+    n = sum(s.size for s in cfg.scenario.strata)
+    total = 0.0
+    for s in cfg.scenario.strata:
+        slow = sum(
+            wi * (1.0 if s.group in e.specialties else ex.outside_specialty_slowdown)
+            for wi, e in zip(w, ex.pool, strict=True)
+        )
+        total += s.size * s.complexity * slow
+    e = sum(wi * x.error_probability for wi, x in zip(w, ex.pool, strict=True))
+    reviews = 2 + 2 * e * (1 - e) if ex.double_review else 1.0
+    minutes = ex.review_minutes_median * math.exp(ex.review_minutes_sigma**2 / 2)
+    return minutes * reviews * total / max(n, 1)
 
 
 def _int_at_least(key: str, value: object, low: int) -> None:

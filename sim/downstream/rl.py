@@ -27,6 +27,7 @@ from sim.kernels.random import permutation, stream_states, uniforms
 from sim.model.agreement import AgreementRule, agrees
 from sim.model.benchmark import Benchmark
 from sim.model.errors import ErrorMode
+from sim.stats import t_quantile_975
 
 ACTION_NAMES = ("correct", "extraction_error", "logic_error", "answer_anyway", "abstain")
 ARMS = ("original", "maintained", "truth")
@@ -238,22 +239,6 @@ def _evaluate(
         mask = role == which
         out.append(float(expected[mask].mean()) if mask.any() else math.nan)
     return out[0], out[1]
-
-
-def t_quantile_975(df: int) -> float:
-    """The 97.5% quantile of Student's t with ``df`` degrees of freedom (Cornish-Fisher
-    expansion around the normal to 1/df^4, within 3e-4 for df >= 5; tabulated below)."""
-    if df < 5:
-        return (math.nan, 12.706205, 4.302653, 3.182446, 2.776445)[df]
-    z = 1.959963984540054
-    v = float(df)
-    return (
-        z
-        + (z**3 + z) / (4 * v)
-        + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * v**2)
-        + (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / (384 * v**3)
-        + (79 * z**9 + 776 * z**7 + 1482 * z**5 - 1920 * z**3 - 945 * z) / (92160 * v**4)
-    )
 
 
 def paired_gap(a: FloatArray, b: FloatArray) -> dict[str, float]:

@@ -71,7 +71,9 @@ class ReviewDesk:
         verdict = self.first_label[item] if stage == 1 else job.label
         self.expert_label[item] = verdict
         self.reviewed[item] = True
-        items, keys = self.policy.on_verdict(item, float(verdict))
+        self._requeue(*self.policy.on_verdict(item, float(verdict)))
+
+    def _requeue(self, items: np.ndarray, keys: np.ndarray) -> None:
         for i, k in zip(items.tolist(), keys.tolist(), strict=True):
             self.queue.requeue(i, k)
 
@@ -93,6 +95,16 @@ class ReviewDesk:
             and self.spent_seconds + seconds <= self.p.budget_seconds
             and self.spent_usd + usd <= self.p.budget_usd
         )
+        reserve = self.policy.reserved_seconds()
+        if fits and reserve > 0 and self.spent_seconds + seconds > self.p.budget_seconds - reserve:
+            # The phase would eat into the time kept for the next one: that phase starts now.
+            self.queue.put_back(entry)
+            self._requeue(*self.policy.on_phase_end("reserve"))
+            if self.policy.reserved_seconds() >= reserve:
+                raise RuntimeError(
+                    f"policy {self.policy.name!r}: on_phase_end must lower reserved_seconds"
+                )
+            return self.assign(expert, window, now)
         if not fits:
             self.queue.put_back(entry)
             self.retired[expert] = True
@@ -105,6 +117,14 @@ class ReviewDesk:
         label = self.p.verdict(item, stage, expert)
         self._rows.append((item, expert, stage + 1, now, finish, seconds, usd, label, segments))
         return Job(item, stage, expert, now, finish, w_end, label)
+
+    def refill(self) -> bool:
+        """When nothing is queued and nothing runs, ask the policy for its next phase; True if
+        it queued anything."""
+        if self.queue.n_live or self.running or self.finished:
+            return False
+        self._requeue(*self.policy.on_phase_end("queue_empty"))
+        return self.queue.n_live > 0
 
     def check_finished(self) -> bool:
         """True once nothing is queued and nothing runs, or every expert has retired."""

@@ -14,6 +14,7 @@ from numpy.typing import NDArray
 
 from sim.config.validate import ConfigError
 from sim.engines.base import ReviewLog, ReviewProblem
+from sim.engines.simpy_engine import SimpyEngine
 from sim.kernels.random import stream_states
 from sim.kernels.replications import run_replications
 from sim.kernels.review_loop import review_loop
@@ -48,15 +49,25 @@ class NumbaEngine:
     def runs_whole(policy_class: type[Policy]) -> bool:
         """Can whole replications of this policy run in compiled code?"""
         return (
-            issubclass(policy_class, KernelPolicy) and policy_class.on_verdict is Policy.on_verdict
+            issubclass(policy_class, KernelPolicy)
+            and not NumbaEngine.has_python_hooks(policy_class)
+            and policy_class.rerun_strata is Policy.rerun_strata
+            and policy_class.estimates is Policy.estimates
+        )
+
+    @staticmethod
+    def has_python_hooks(policy_class: type[Policy]) -> bool:
+        """Does the policy react to events in Python (verdicts, phases)? The loop kernel cannot
+        call it back, so its reviews run on the reference event loop (same semantics, same
+        outcomes)."""
+        return any(
+            getattr(policy_class, hook) is not getattr(Policy, hook)
+            for hook in ("on_verdict", "on_phase_end", "reserved_seconds")
         )
 
     def review(self, problem: ReviewProblem, policy: Policy) -> ReviewLog:
-        if type(policy).on_verdict is not Policy.on_verdict:
-            raise NotImplementedError(
-                f"policy {type(policy).name!r} re-keys the queue on verdicts; run it with "
-                "engine=simpy until its on_verdict is a kernel"
-            )
+        if self.has_python_hooks(type(policy)):
+            return SimpyEngine().review(problem, policy)
         n = problem.n_items
         log = np.empty((3 * int(np.isfinite(problem.keys).sum()), 9))
         expert_label = np.full(n, np.nan)
@@ -112,7 +123,7 @@ class NumbaEngine:
         """Metrics ``(len(seeds), n_metrics)`` and the evaluated models' accuracies
         ``(len(seeds), M, 3)`` of whole replications, one per seed."""
         states = np.stack([stream_states(s, N_STREAMS) for s in seeds])
-        out = np.empty((len(seeds), n_metrics))
+        out = np.full((len(seeds), n_metrics), np.nan)  # estimate metrics stay NaN
         board = np.empty((len(seeds), sc.models.n_models, 3))
         previous = numba.get_num_threads()
         numba.set_num_threads(self.threads)

@@ -63,18 +63,23 @@ class _Coordinator:
         self.finished_jobs.append(job)
         self._request_dispatch()
 
-    def _dispatch(self, event: simpy.Event) -> None:
-        self.pending = False
-        now = self.env.now
-        for done in sorted(self.finished_jobs, key=lambda j: j.expert):
-            self.desk.record(done)
-        self.finished_jobs.clear()
+    def _assign_free(self, now: float) -> None:
         for expert in sorted(self.free):
             window, ev = self.free[expert]
             job = self.desk.assign(expert, window, now)
             if job is not None or self.desk.retired[expert]:
                 del self.free[expert]
                 ev.succeed(job)
+
+    def _dispatch(self, event: simpy.Event) -> None:
+        self.pending = False
+        now = self.env.now
+        for done in sorted(self.finished_jobs, key=lambda j: j.expert):
+            self.desk.record(done)
+        self.finished_jobs.clear()
+        self._assign_free(now)
+        if self.desk.refill():
+            self._assign_free(now)
         if self.desk.check_finished():
             for _, ev in self.free.values():
                 ev.succeed(None)
@@ -121,6 +126,7 @@ class SimpyEngine:
         env = simpy.Environment()
         desk = ReviewDesk(problem, policy)
         coord = _Coordinator(env, desk)
+        desk.refill()
         if desk.check_finished():
             return desk.log()
         for expert in range(problem.pool.n_experts):

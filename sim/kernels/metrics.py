@@ -9,9 +9,9 @@ from numba import njit
 
 from sim.kernels.agreement import agrees_one
 
-N_METRICS = 26
+N_METRICS = 29
 Z95 = 1.959963984540054
-EXPERT, RECOMPUTED, DROPPED = 2, 1, 3
+EXPERT, RECOMPUTED, DROPPED, PROPAGATED = 2, 1, 3, 4
 
 
 @njit(cache=True)
@@ -51,6 +51,9 @@ def replication_metrics(
     fixed = 0.0
     fixed_review = 0.0
     fixed_recompute = 0.0
+    fixed_propagation = 0.0
+    propagation_wrong = 0.0
+    propagated = 0.0
     changed_wrongly = 0.0
     dropped = 0.0
     errors_dropped = 0.0
@@ -68,7 +71,10 @@ def replication_metrics(
             fixed += 1.0
             fixed_review += decision[i] == EXPERT
             fixed_recompute += decision[i] == RECOMPUTED
+            fixed_propagation += decision[i] == PROPAGATED
         changed_wrongly += (not w) and final_wrong
+        propagated += decision[i] == PROPAGATED
+        propagation_wrong += (not w) and final_wrong and decision[i] == PROPAGATED
         dropped += not is_kept
         errors_dropped += w and not is_kept
         if reviewed[i]:
@@ -111,3 +117,6 @@ def replication_metrics(
     out[23] = contradicted / n_reviewed if n_reviewed > 0 else np.nan
     out[24] = low
     out[25] = high
+    out[26] = fixed_propagation
+    out[27] = propagation_wrong
+    out[28] = propagated

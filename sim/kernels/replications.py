@@ -9,7 +9,7 @@ from numba import njit, prange
 
 from sim.kernels import world
 from sim.kernels.agreement import agrees_one
-from sim.kernels.leaderboard import leaderboard_metrics, model_accuracies
+from sim.kernels.leaderboard import N_LEADERBOARD_METRICS, leaderboard_metrics, model_accuracies
 from sim.kernels.metrics import N_METRICS, replication_metrics
 from sim.kernels.policies import finalize, triage_keys
 from sim.kernels.random import next_u64
@@ -236,7 +236,7 @@ def run_one(
         next_u64(states[DOWNSTREAM]),
         board,
     )
-    leaderboard_metrics(board, out[N_METRICS:])
+    leaderboard_metrics(board, out[N_METRICS : N_METRICS + N_LEADERBOARD_METRICS])
 
 
 @njit(cache=True, parallel=True)

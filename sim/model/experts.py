@@ -8,6 +8,7 @@ event order, so both engines see the same numbers, and only reviews that happen 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,6 +46,35 @@ class ExpertPool:
     @property
     def n_experts(self) -> int:
         return len(self.names)
+
+    def _hour_weights(self) -> FloatArray:
+        hours = self.hours_per_weekday.sum(axis=1) * (1.0 - self.absence_probability)
+        total = hours.sum()
+        return hours / total if total > 0 else np.full(self.n_experts, 1.0 / self.n_experts)
+
+    def verdict_error_probability(self) -> float:
+        """Probability that a verdict is wrong: the experts' error rate weighted by their
+        hours; with double review, both first reviews wrong, or one wrong and the adjudicator
+        too (wrong labels rarely agree with each other)."""
+        e = float(self._hour_weights() @ self.error_probability)
+        return 2.0 * e * (1.0 - e) * e + e * e if self.double_review else e
+
+    def expected_verdict_minutes(
+        self, group: NDArray[np.int32], complexity: FloatArray
+    ) -> FloatArray:
+        """Expected expert minutes of one item's verdict ``(n,)``: the lognormal's mean
+        (median x exp(sigma^2 / 2)) x its stratum's ``complexity`` x the pool's hour-weighted
+        specialty slowdown for its group, times the expected reviews per verdict (2 plus
+        adjudication with double review)."""
+        w = self._hour_weights()
+        slowdown = np.where(self.specialty, 1.0, self.outside_specialty_slowdown)  # (E, G)
+        per_group = w @ slowdown if self.n_experts else np.ones(self.specialty.shape[1])
+        reviews = 1.0
+        if self.double_review:
+            e = float(w @ self.error_probability)
+            reviews = 2.0 + 2.0 * e * (1.0 - e)
+        mean_minutes = self.review_minutes_median * math.exp(self.review_minutes_sigma**2 / 2.0)
+        return mean_minutes * complexity * per_group[group] * reviews
 
     @classmethod
     def from_config(cls, cfg: ExpertPoolConfig, group_names: tuple[str, ...]) -> ExpertPool:

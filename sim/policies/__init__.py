@@ -8,14 +8,17 @@ from sim.policies.base import (
     ExpertVerdicts,
     KernelPolicy,
     Policy,
+    RerunResult,
 )
 from sim.policies.disagreement import DisagreementTriage
+from sim.policies.learning import LearningTriage
 from sim.policies.none import NoReview
 from sim.policies.phased import PhasedStewardship
 from sim.policies.random import RandomReview
 
 REGISTRY: dict[str, type[Policy]] = {
-    cls.name: cls for cls in (NoReview, RandomReview, DisagreementTriage, PhasedStewardship)
+    cls.name: cls
+    for cls in (NoReview, RandomReview, DisagreementTriage, PhasedStewardship, LearningTriage)
 }
 
 
@@ -38,9 +41,11 @@ __all__ = [
     "Evidence",
     "ExpertVerdicts",
     "KernelPolicy",
+    "LearningTriage",
     "NoReview",
     "PhasedStewardship",
     "Policy",
     "RandomReview",
+    "RerunResult",
     "policy_class",
 ]

@@ -13,6 +13,16 @@ Contract (checked for every registered policy by :mod:`sim.testing.policies`):
   ``(items, keys)`` to (re-)queue; items already reviewed or under review are ignored by the
   engine. It must be deterministic given the calls it has seen.
 * :meth:`Policy.finalize` gives every item exactly one final label and one :class:`Decision`.
+
+Optional hooks (the defaults do nothing; ``learning`` uses them):
+
+* :meth:`Policy.reserved_seconds`: expert seconds of the budget the current phase must leave;
+  when the next review would eat into them, or when the queue runs dry, the engine calls
+  :meth:`Policy.on_phase_end`, whose ``(items, keys)`` start the next phase.
+* :meth:`Policy.rerun_strata`: strata to re-run with a rule an expert verdict corrected; the
+  world's :class:`RerunResult` comes back to :meth:`Policy.finalize`.
+* :meth:`Policy.estimates`: the policy's estimates of what remains wrong (metric names of
+  :data:`sim.metrics.ESTIMATE_METRIC_DOCS`).
 """
 
 from __future__ import annotations
@@ -42,6 +52,8 @@ class Decision(IntEnum):
     RECOMPUTED = 1
     EXPERT = 2
     DROPPED = 3
+    PROPAGATED = 4
+    """Amplification: a stratum's recomputed labels accepted, or a corrected re-run's label."""
 
 
 DECISION_NAMES: tuple[str, ...] = tuple(d.name.lower() for d in Decision)
@@ -61,6 +73,13 @@ class Evidence:
     rule: AgreementRule
     audit: AuditResult | None = None
     recompute: RecomputeResult | None = None
+    expected_review_minutes: FloatArray | None = None
+    """Expected expert minutes of a first review of each item (median x complexity x the pool's
+    mean specialty slowdown for its group), known before anyone reviews."""
+    expert_error_probability: float = 0.0
+    """The probability that a verdict is wrong (the pool's mean, or its double-review
+    equivalent), as configured."""
+    expert_hours_budget: float = float("inf")
 
     @property
     def n_items(self) -> int:
@@ -74,6 +93,9 @@ class Evidence:
         rule: AgreementRule,
         audit: AuditResult | None = None,
         recompute: RecomputeResult | None = None,
+        expected_review_minutes: FloatArray | None = None,
+        expert_error_probability: float = 0.0,
+        expert_hours_budget: float = float("inf"),
     ) -> Evidence:
         """What a policy may see of ``bench`` (everything but the truth and error modes)."""
         return cls(
@@ -85,7 +107,25 @@ class Evidence:
             rule=rule,
             audit=audit,
             recompute=recompute,
+            expected_review_minutes=expected_review_minutes,
+            expert_error_probability=expert_error_probability,
+            expert_hours_budget=expert_hours_budget,
         )
+
+
+@dataclass(frozen=True)
+class RerunResult:
+    """The pipeline re-run with corrected rules on some strata: a label ``(n,)`` for every item
+    of a re-run stratum (``rerun``), reviewed or not."""
+
+    label: FloatArray
+    rerun: NDArray[np.bool_]
+    usd: float
+    llm_hours: float
+
+    @staticmethod
+    def nothing(n_items: int) -> RerunResult:
+        return RerunResult(np.full(n_items, np.nan), np.zeros(n_items, dtype=bool), 0.0, 0.0)
 
 
 @dataclass(frozen=True)
@@ -116,11 +156,35 @@ class Policy(ABC):
         """Learn from one verdict; return items to (re-)queue with their new keys."""
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
 
+    def reserved_seconds(self) -> float:
+        """Expert seconds of the budget the current phase must leave for a later one."""
+        return 0.0
+
+    def on_phase_end(self, reason: str) -> tuple[IntArray, FloatArray]:
+        """The current phase cannot go on (``reason``: ``"reserve"``, the next review would eat
+        into :meth:`reserved_seconds`; ``"queue_empty"``); return the next phase's items and
+        keys, or nothing to end the run."""
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+
+    def rerun_strata(self) -> IntArray:
+        """Strata whose pipeline should be re-run with a rule a verdict corrected."""
+        return np.zeros(0, dtype=np.int64)
+
     @abstractmethod
     def finalize(
-        self, evidence: Evidence, verdicts: ExpertVerdicts
+        self, evidence: Evidence, verdicts: ExpertVerdicts, rerun: RerunResult | None = None
     ) -> tuple[FloatArray, NDArray[np.int8]]:
         """Final label ``(n,)`` and :class:`Decision` code ``(n,)`` of every item."""
+
+    def estimates(
+        self,
+        evidence: Evidence,
+        verdicts: ExpertVerdicts,
+        final: FloatArray,
+        decision: NDArray[np.int8],
+    ) -> dict[str, float]:
+        """Estimates of the maintained labels' residual error (none by default)."""
+        return {}
 
 
 class KernelPolicy(Policy):
@@ -161,7 +225,7 @@ class KernelPolicy(Policy):
         return keys
 
     def finalize(
-        self, evidence: Evidence, verdicts: ExpertVerdicts
+        self, evidence: Evidence, verdicts: ExpertVerdicts, rerun: RerunResult | None = None
     ) -> tuple[FloatArray, NDArray[np.int8]]:
         _, consensus, recomputed = self._verifier_arrays(evidence)
         n = evidence.n_items

@@ -1,0 +1,93 @@
+"""Beta-Binomial beliefs of a learning policy, per stratum and item class.
+
+Item classes: ``CONTENTIOUS`` (a consensus recomputation contradicts the original),
+``NO_CONSENSUS`` (the recomputation did not reach consensus) and ``AGREEING`` (it agrees). Per
+stratum and class a Beta belief that the original is wrong; per stratum a Beta belief that a
+contentious item's recomputed label is right. A stratum's prior is centred on the pooled rate of
+all strata (partial pooling: what one stratum teaches moves the others' priors a little) with
+``strength`` pseudo-verdicts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sim.policies.base import Evidence, FloatArray
+from sim.policies.triage import contentious, disagreement_with_original
+
+CONTENTIOUS, NO_CONSENSUS, AGREEING = 0, 1, 2
+N_CLASSES = 3
+
+
+def item_classes(evidence: Evidence, threshold: float) -> NDArray[np.int8]:
+    """Each item's class ``(n,)`` from the recomputation (``threshold`` as in the triage rule)."""
+    d = disagreement_with_original(evidence)
+    cls = np.full(evidence.n_items, AGREEING, dtype=np.int8)
+    cls[np.isnan(d)] = NO_CONSENSUS
+    cls[contentious(d, threshold)] = CONTENTIOUS
+    return cls
+
+
+@dataclass
+class Beliefs:
+    """Verdict counts per (stratum, class) and the priors they update."""
+
+    n_strata: int
+    prior_original_wrong: FloatArray
+    """``(3,)`` prior means per class."""
+    prior_recompute_right: float
+    strength: float
+    wrong: FloatArray = field(init=False)
+    """``(S, 3)`` verdicts that contradicted the original."""
+    seen: FloatArray = field(init=False)
+    """``(S, 3)`` verdicts."""
+    rc_right: FloatArray = field(init=False)
+    """``(S,)`` contentious verdicts that agreed with the recomputed label."""
+    rc_seen: FloatArray = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.wrong = np.zeros((self.n_strata, N_CLASSES))
+        self.seen = np.zeros((self.n_strata, N_CLASSES))
+        self.rc_right = np.zeros(self.n_strata)
+        self.rc_seen = np.zeros(self.n_strata)
+
+    def update(self, stratum: int, cls: int, original_wrong: bool, recompute_right: bool) -> None:
+        """One verdict on an item of ``stratum`` and class ``cls``."""
+        self.wrong[stratum, cls] += original_wrong
+        self.seen[stratum, cls] += 1.0
+        if cls == CONTENTIOUS:
+            self.rc_right[stratum] += recompute_right
+            self.rc_seen[stratum] += 1.0
+
+    def original_wrong_params(self) -> tuple[FloatArray, FloatArray]:
+        """Beta ``(a, b)`` per (stratum, class), each ``(S, 3)``."""
+        k = self.strength
+        pooled = (self.wrong.sum(axis=0) + k * self.prior_original_wrong) / (
+            self.seen.sum(axis=0) + k
+        )
+        a = k * pooled + self.wrong
+        b = k * (1.0 - pooled) + self.seen - self.wrong
+        return a, b
+
+    def recompute_right_params(self) -> tuple[FloatArray, FloatArray]:
+        """Beta ``(a, b)`` per stratum, each ``(S,)``."""
+        k = self.strength
+        pooled = (self.rc_right.sum() + k * self.prior_recompute_right) / (self.rc_seen.sum() + k)
+        return k * pooled + self.rc_right, k * (1.0 - pooled) + self.rc_seen - self.rc_right
+
+
+def beta_mean_sd(a: FloatArray, b: FloatArray) -> tuple[FloatArray, FloatArray]:
+    n = a + b
+    return a / n, np.sqrt(a * b / (n * n * (n + 1.0)))
+
+
+def fallback_wrong_probability(
+    p_original_wrong: FloatArray, p_recompute_right: FloatArray, is_contentious: NDArray[np.bool_]
+) -> tuple[FloatArray, NDArray[np.bool_]]:
+    """Probability that an unreviewed item's label is wrong when the policy keeps the likelier
+    label (the recomputed one on a contentious item when it is more likely right than the
+    original), and where it would adopt the recomputed label."""
+    adopt = is_contentious & (p_recompute_right > 1.0 - p_original_wrong)
+    return np.where(adopt, 1.0 - p_recompute_right, p_original_wrong), adopt

@@ -1,0 +1,1 @@
+"""``python -m sim.study budget``: policies against expert-hour budgets, side by side."""

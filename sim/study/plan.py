@@ -1,0 +1,58 @@
+"""Which runs a policy-by-budget study makes: one per policy variant and budget, plus each
+variant at zero expert-hours (what it achieves without experts), all from the same seed (common
+random numbers)."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from sim.cli.compose import compose_config
+from sim.config.schema import RootConfig
+from sim.scenario import build_scenario
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A policy with its own overrides, e.g. ``learning:policy.learning.strategy=greedy``."""
+
+    label: str
+    policy: str
+    overrides: tuple[str, ...]
+
+    @staticmethod
+    def parse(text: str) -> Variant:
+        policy, _, rest = text.partition(":")
+        overrides = tuple(o for o in rest.split(",") if o)
+        return Variant(text, policy, overrides)
+
+
+@dataclass(frozen=True)
+class Run:
+    variant: Variant
+    expert_hours: float
+    root: RootConfig
+
+
+def plan(variants: list[Variant], expert_hours: list[float], overrides: list[str]) -> list[Run]:
+    """Every run's validated config (a bad one raises before anything runs). Zero hours also
+    switches off a learning policy's audit, which has nothing to audit with."""
+    runs = []
+    for v in variants:
+        for hours in sorted({0.0, *expert_hours}):
+            extra = ["policy.estimation.audit_share=0"] if hours == 0 else []
+            root = compose_config(
+                [
+                    *overrides,
+                    f"policy={v.policy}",
+                    *v.overrides,
+                    f"budget.expert_hours={hours}",
+                    *extra,
+                ]
+            )
+            root = dataclasses.replace(
+                root, progress=False, output=dataclasses.replace(root.output, write=False)
+            )
+            build_scenario(root)
+            runs.append(Run(v, hours, root))
+    return runs
