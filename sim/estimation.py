@@ -89,7 +89,7 @@ def _exact_part_only(c: Counts) -> Estimate:
 
 def audit_estimate(c: Counts, y: NDArray[np.bool_]) -> Estimate:
     """From the audit's ``y`` (``(audited,)``)."""
-    if c.n_kept == 0:
+    if c.n_kept == 0 or c.expert_error >= 1.0:  # nothing kept, or verdicts that tell nothing
         return Estimate.unavailable()
     if c.unreviewed == 0:
         return _exact_part_only(c)
@@ -101,7 +101,7 @@ def audit_estimate(c: Counts, y: NDArray[np.bool_]) -> Estimate:
 
 def naive_estimate(c: Counts, y_all: NDArray[np.bool_]) -> Estimate:
     """From every verdict's ``y`` (triage's and the audit's)."""
-    if c.n_kept == 0:
+    if c.n_kept == 0 or c.expert_error >= 1.0:  # nothing kept, or verdicts that tell nothing
         return Estimate.unavailable()
     if c.unreviewed == 0:
         return _exact_part_only(c)
@@ -117,7 +117,7 @@ def ppi_estimate(
     """PPI++ mean of ``Y`` over the unreviewed items: predictions ``f_all`` on all of them
     (``(unreviewed,)``), ``f_audit`` and ``y`` on the audited ones; the power-tuning weight
     ``lambda`` minimises the variance (clipped to [0, 1])."""
-    if c.n_kept == 0:
+    if c.n_kept == 0 or c.expert_error >= 1.0:  # nothing kept, or verdicts that tell nothing
         return Estimate.unavailable()
     if c.unreviewed == 0:
         return _exact_part_only(c)

@@ -161,7 +161,7 @@ class LearningConfig:
     """``learning``: per-stratum Beta-Binomial beliefs updated on every verdict, and how items
     are chosen from them."""
 
-    strategy: str = "thompson"
+    strategy: str = "ucb"
     """``thompson`` (sample the beliefs), ``ucb`` (mean + ``ucb_width`` sd) or ``greedy``."""
     ucb_width: float = 1.0
     prior_strength: float = 4.0

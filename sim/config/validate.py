@@ -344,7 +344,7 @@ def _learning_policy(cfg: RootConfig) -> None:
             f"a larger share or budget: {audit_hours:.2f} expert-hours buy fewer than the 2 "
             f"audit reviews an interval needs (about {minutes:.0f} minutes each)",
         )
-    if (cfg.budget.expert_hours - audit_hours) * 60.0 < minutes:
+    if audit_hours > 0 and (cfg.budget.expert_hours - audit_hours) * 60.0 < minutes:
         raise ConfigError(
             "policy.estimation.audit_share",
             est.audit_share,

@@ -44,8 +44,11 @@ from sim.policies.beliefs import (
 )
 
 TRIAGE, DRAINING, AUDIT, DONE = "triage", "draining", "audit", "done"
-FIRST_ROUND = 1.0e6
-"""Key offset that puts each stratum's first item ahead of everything (diversity)."""
+FIRST_ROUND = 1.0e3
+"""Key offset that puts each stratum's first item ahead of everything (diversity); keys are
+minus corrections per minute, above -1e3 for any review of at least 0.001 minutes."""
+TIE = 1.0e-12
+"""Per item index, so that equal scores still give distinct keys (lower index first)."""
 Z_ONE_SIDED = {0.8: 0.8416, 0.9: 1.2816, 0.95: 1.6449, 0.975: 1.96, 0.99: 2.3263}
 
 
@@ -139,7 +142,7 @@ class LearningTriage(Policy):
         accepted strata's contentious class and items with a verdict: ``inf``)."""
         p_ow, p_rr = self._cell_probabilities()
         value, _ = self._fallback(items, p_ow, p_rr)
-        keys = -value / self.minutes[items]
+        keys = -value / self.minutes[items] + TIE * items
         out = self.accepted[self.ev.stratum[items]] & self.contentious[items]
         keys[out | self.has_verdict[items]] = np.inf
         return keys

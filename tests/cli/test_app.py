@@ -97,7 +97,7 @@ def test_same_seed_gives_byte_identical_tables(tmp_path: Path) -> None:
         ("budget.expert_hours=-5", "error: budget.expert_hours=-5.0: expected a number >= 0"),
         (
             "policy=bogus",
-            "error: policy='bogus': expected one of disagreement, none, phased, random",
+            "error: policy='bogus': expected one of disagreement, learning, none, phased, random",
         ),
         ("scenario=nowhere", "error: scenario='nowhere': expected one of"),
         ("verifier.recompute.consensus_runs=9", "error: verifier.recompute.consensus_runs=9"),

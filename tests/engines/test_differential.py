@@ -39,7 +39,7 @@ def assert_identical(a: ReplicationResult, b: ReplicationResult) -> None:
 
 MATRIX = [
     (policy, variant)
-    for policy in ("none", "random", "disagreement", "phased")
+    for policy in ("none", "random", "disagreement", "phased", "learning")
     for variant in (
         "default",
         "double_review",
@@ -55,6 +55,8 @@ MATRIX = [
 
 def variant_config(policy: str, variant: str) -> RootConfig:
     cfg = small_config(policy, expert_hours=25.0, calendar_days=60)
+    if policy == "learning":
+        cfg.policy.estimation.audit_share = 0.3
     if variant == "double_review":
         cfg.experts.double_review = True
         for e in cfg.experts.pool:
@@ -62,6 +64,7 @@ def variant_config(policy: str, variant: str) -> RootConfig:
     elif variant == "tight_budget":
         cfg.budget.expert_hours = 1.3
         cfg.budget.usd = 300.0
+        cfg.policy.estimation.audit_share = 0.0
     elif variant == "one_expert":
         cfg.experts.pool = cfg.experts.pool[:1]
     elif variant == "no_errors":
@@ -73,6 +76,7 @@ def variant_config(policy: str, variant: str) -> RootConfig:
     elif variant == "long_reviews":
         cfg.experts.review_minutes_median = 150.0
         cfg.budget.expert_hours = float("inf")
+        cfg.policy.estimation.audit_share = 0.0
     elif variant == "review_rest":
         cfg.policy.review_rest = True
     return cfg

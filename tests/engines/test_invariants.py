@@ -19,6 +19,7 @@ from sim.config.schema import (
     ScenarioConfig,
     StratumConfig,
 )
+from sim.config.validate import ConfigError
 from sim.model.agreement import agrees
 from sim.policies import Decision
 from sim.replication import ReplicationResult, run_replication
@@ -46,7 +47,7 @@ def scenarios(draw: st.DrawFn) -> RootConfig:
                 complexity=draw(st.sampled_from([0.5, 1.0, 3.0])),
             )
         )
-    policy = draw(st.sampled_from(["none", "random", "disagreement", "phased"]))
+    policy = draw(st.sampled_from(["none", "random", "disagreement", "phased", "learning"]))
     n_experts = draw(st.integers(1, 4))
     pool = []
     for e in range(n_experts):
@@ -72,7 +73,7 @@ def scenarios(draw: st.DrawFn) -> RootConfig:
         usd=draw(st.sampled_from([500.0, 2000.0, math.inf])),
         calendar_days=draw(st.integers(1, 30)),
     )
-    return RootConfig(
+    cfg = RootConfig(
         scenario=ScenarioConfig(name="h", strata=strata),
         experts=ExpertPoolConfig(
             pool=pool,
@@ -85,6 +86,23 @@ def scenarios(draw: st.DrawFn) -> RootConfig:
         replications=1,
         progress=False,
     )
+    if policy == "learning":
+        p = cfg.policy
+        p.learning.strategy = draw(st.sampled_from(["thompson", "ucb", "greedy"]))
+        p.learning.diversity = draw(st.booleans())
+        p.amplification.accept_threshold = draw(st.sampled_from([0.5, 0.9]))
+        p.amplification.accept_min_verdicts = draw(st.sampled_from([1, 3]))
+        p.stopping.min_errors_per_expert_hour = draw(st.sampled_from([0.0, 2.0]))
+        p.stopping.yield_window = draw(st.sampled_from([1, 5]))
+        p.stopping.residual_target = draw(st.sampled_from([0.0, 0.5]))
+        p.estimation.audit_share = draw(st.sampled_from([0.0, 0.3, 0.6]))
+        try:
+            build_scenario(cfg)
+        except ConfigError:  # an audit share this budget cannot buy, a target below the floor
+            p.estimation.audit_share = 0.0
+            p.stopping.residual_target = 0.0
+            build_scenario(cfg)
+    return cfg
 
 
 def check_invariants(cfg: RootConfig, res: ReplicationResult) -> None:
@@ -137,7 +155,14 @@ def check_invariants(cfg: RootConfig, res: ReplicationResult) -> None:
     fixed, dropped = m["errors_fixed"], m["errors_dropped"]
     residual_on_wrong = m["residual_errors"] - m["correct_changed_wrongly"]
     assert fixed + dropped + residual_on_wrong == wrong
-    assert m["errors_fixed_by_review"] + m["errors_fixed_by_recompute"] <= fixed
+    by_route = (
+        m["errors_fixed_by_review"]
+        + m["errors_fixed_by_recompute"]
+        + m["errors_fixed_by_propagation"]
+    )
+    assert by_route == fixed, "an error is fixed by review, recomputation or amplification"
+    assert m["propagation_wrong_fixes"] <= m["correct_changed_wrongly"]
+    assert m["items_propagated"] == (res.decision == Decision.PROPAGATED).sum()
     assert m["items_reviewed"] <= m["reviews"]
     assert m["reviews"] == log.n_reviews
     assert m["items_dropped"] == (res.decision == Decision.DROPPED).sum()

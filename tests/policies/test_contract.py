@@ -1,6 +1,12 @@
 """Every registered policy passes the shared contract suite."""
 
-from sim.policies import DisagreementTriage, NoReview, PhasedStewardship, RandomReview
+from sim.policies import (
+    DisagreementTriage,
+    LearningTriage,
+    NoReview,
+    PhasedStewardship,
+    RandomReview,
+)
 from sim.testing.policies import PolicyContract
 
 
@@ -18,3 +24,7 @@ class TestDisagreement(PolicyContract):
 
 class TestPhased(PolicyContract):
     policy_class = PhasedStewardship
+
+
+class TestLearning(PolicyContract):
+    policy_class = LearningTriage
