@@ -70,8 +70,15 @@ def _invert(y_mean: float, e: float) -> float:
 
 def _combine(c: Counts, y_value: float, y_low: float, y_high: float) -> Estimate:
     """Map an estimate of ``E[Y]`` and its interval to the residual error rate, adding the
-    binomial spread of the experts' errors on reviewed items."""
+    binomial spread of the experts' errors on reviewed items. The interval is for the mean of
+    the unaudited items, not of the whole population the audit sampled: its half-widths grow by
+    sqrt(N / (N - m)) (the variance of N (mean_A - mean_U) under simple random sampling)."""
     e = c.expert_error
+    left = c.unreviewed - c.audited
+    if left > 0:
+        grow = math.sqrt(c.unreviewed / left)
+        y_low = y_value - grow * (y_value - y_low)
+        y_high = y_value + grow * (y_high - y_value)
     value = _residual(c, _invert(y_value, e))
     low = _residual(c, _invert(y_low, e))
     high = _residual(c, _invert(y_high, e))

@@ -4,8 +4,9 @@ Item classes: ``CONTENTIOUS`` (a consensus recomputation contradicts the origina
 ``NO_CONSENSUS`` (the recomputation did not reach consensus) and ``AGREEING`` (it agrees). Per
 stratum and class a Beta belief that the original is wrong; per stratum a Beta belief that a
 contentious item's recomputed label is right. A stratum's prior is centred on the pooled rate of
-all strata (partial pooling: what one stratum teaches moves the others' priors a little) with
-``strength`` pseudo-verdicts."""
+the strata (partial pooling: what one stratum teaches moves the others' priors a little) with
+``strength`` pseudo-verdicts; the pooled rate averages the observed strata's rates, one vote
+each, with the configured prior as ``strength`` votes, so one busy stratum cannot set it."""
 
 from __future__ import annotations
 
@@ -64,9 +65,7 @@ class Beliefs:
     def original_wrong_params(self) -> tuple[FloatArray, FloatArray]:
         """Beta ``(a, b)`` per (stratum, class), each ``(S, 3)``."""
         k = self.strength
-        pooled = (self.wrong.sum(axis=0) + k * self.prior_original_wrong) / (
-            self.seen.sum(axis=0) + k
-        )
+        pooled = _pooled(self.wrong, self.seen, self.prior_original_wrong, k)
         a = k * pooled + self.wrong
         b = k * (1.0 - pooled) + self.seen - self.wrong
         return a, b
@@ -74,8 +73,18 @@ class Beliefs:
     def recompute_right_params(self) -> tuple[FloatArray, FloatArray]:
         """Beta ``(a, b)`` per stratum, each ``(S,)``."""
         k = self.strength
-        pooled = (self.rc_right.sum() + k * self.prior_recompute_right) / (self.rc_seen.sum() + k)
+        prior = np.array(self.prior_recompute_right)
+        pooled = _pooled(self.rc_right, self.rc_seen, prior, k)
         return k * pooled + self.rc_right, k * (1.0 - pooled) + self.rc_seen - self.rc_right
+
+
+def _pooled(hits: FloatArray, seen: FloatArray, prior: FloatArray, k: float) -> FloatArray:
+    """Mean over strata (axis 0) of the observed strata's rates, with ``prior`` as ``k``
+    observations."""
+    observed = seen > 0
+    rates = np.divide(hits, seen, out=np.zeros_like(hits), where=observed)
+    pooled: FloatArray = (rates.sum(axis=0) + k * prior) / (observed.sum(axis=0) + k)
+    return pooled
 
 
 def beta_mean_sd(a: FloatArray, b: FloatArray) -> tuple[FloatArray, FloatArray]:
