@@ -202,7 +202,8 @@ def summarize(columns: dict[str, NDArray[np.float64]]) -> dict[str, dict[str, fl
 def estimator_coverage(columns: Mapping[str, NDArray[np.float64]]) -> dict[str, dict[str, float]]:
     """Per residual-error estimator (``naive``, ``audit``, ``ppi``): over the replications where
     it has an interval, the share whose interval contains the true residual error rate, the
-    mean width and the mean estimate; empty when no replication has estimates."""
+    mean width and the mean estimate (and the mean true residual over every replication); empty
+    when no replication has estimates."""
     truth = np.asarray(columns["residual_error_rate"])
     out: dict[str, dict[str, float]] = {}
     for name in ("naive", "audit", "ppi"):
@@ -217,7 +218,7 @@ def estimator_coverage(columns: Mapping[str, NDArray[np.float64]]) -> dict[str, 
             "coverage": float(covered.mean()) if n else math.nan,
             "mean_width": float((high[ok] - low[ok]).mean()) if n else math.nan,
             "mean_estimate": float(value[ok].mean()) if n else math.nan,
-            "mean_truth": float(truth[ok].mean()) if n else math.nan,
+            "mean_truth": float(np.nanmean(truth)) if (~np.isnan(truth)).any() else math.nan,
         }
     if all(v["n"] == 0 for v in out.values()):
         return {}
