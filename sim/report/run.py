@@ -108,6 +108,28 @@ def run_sections(run_dir: Path, out: Path) -> tuple[str, list[Section]]:
                 "errors_over_time.png",
             )
         )
+    coverage = summary.get("estimator_coverage") or {}
+    if coverage:
+        names = {"audit": "random audit", "ppi": "PPI++", "naive": "naive"}
+        sections.append(
+            Section(
+                "Residual error estimates",
+                "Each estimator's mean estimate, the mean width of its 95% interval, and the "
+                "share of replications whose interval contained the true residual error rate "
+                f"(mean {_num(coverage['audit']['mean_truth']):.3f}).",
+                header=["estimator", "estimate", "95% CI width", "coverage", "replications"],
+                rows=[
+                    [
+                        label,
+                        fmt(_num(coverage[key]["mean_estimate"])),
+                        fmt(_num(coverage[key]["mean_width"])),
+                        fmt(100 * _num(coverage[key]["coverage"])) + "%",
+                        str(int(coverage[key]["n"])),
+                    ]
+                    for key, label in names.items()
+                ],
+            )
+        )
     board = summary.get("leaderboard") or []
     if board:
         sections.append(

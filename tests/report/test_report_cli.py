@@ -23,8 +23,15 @@ def images_of(page: Path) -> list[str]:
 
 
 @pytest.mark.slow
-def test_report_of_a_run(tmp_path: Path) -> None:
-    sim = run("sim", "replications=12", "downstream.rl.enabled=false", f"output.dir={tmp_path}")
+@pytest.mark.parametrize("policy", ["phased", "learning"])
+def test_report_of_a_run(tmp_path: Path, policy: str) -> None:
+    sim = run(
+        "sim",
+        f"policy={policy}",
+        "replications=12",
+        "downstream.rl.enabled=false",
+        f"output.dir={tmp_path}",
+    )
     assert sim.returncode == 0, sim.stderr
     (folder,) = (tmp_path / "runs").iterdir()
     proc = run("sim.report", str(folder))
@@ -38,6 +45,7 @@ def test_report_of_a_run(tmp_path: Path) -> None:
     text = page.read_text()
     assert "residual_error_rate" in text
     assert "frontier_a" in text
+    assert ("Residual error estimates" in text) == (policy == "learning")
     again = run("sim.report", str(folder))  # a second report replaces the first whole
     assert again.returncode == 0, again.stderr
     assert sorted(p.name for p in folder.iterdir() if p.name.startswith(".")) == []
