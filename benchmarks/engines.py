@@ -153,7 +153,7 @@ def stage_profile(scenario: str) -> list[tuple[str, float]]:
     a warm-up; the same calls :func:`sim.kernels.replications.run_one` makes."""
     from sim.engines.numba_engine import _scenario_arrays
     from sim.kernels import world
-    from sim.kernels.metrics import replication_metrics
+    from sim.kernels.metrics import N_METRICS, replication_metrics
     from sim.kernels.policies import finalize, triage_keys
     from sim.kernels.random import next_u64, stream_states
     from sim.kernels.review_loop import review_loop
@@ -184,6 +184,7 @@ def stage_profile(scenario: str) -> list[tuple[str, float]]:
         weekday,
         holiday,
         budget,
+        *_,  # the evaluated models: the leaderboard is not a stage of the review model
     ) = _scenario_arrays(sc)
     n, S, E, D = int(size.sum()), len(size), len(usd_per_hour), len(holiday)
     times: list[tuple[str, float]] = []
@@ -274,6 +275,7 @@ def stage_profile(scenario: str) -> list[tuple[str, float]]:
                 label,
                 pol[1],
                 pol[2] > 0,
+                pol[6] > 0,
                 st[5],
                 keys,
             ),
@@ -325,7 +327,7 @@ def stage_profile(scenario: str) -> list[tuple[str, float]]:
             "final labels",
             lambda: finalize(int(pol[0]), rv, el, original, cons, label, final, decision),
         )
-        out = np.empty(26)
+        out = np.empty(N_METRICS)
         timed(
             "metrics",
             lambda: replication_metrics(
