@@ -96,6 +96,15 @@ def _exact_part_only(c: Counts) -> Estimate:
 
 def audit_estimate(c: Counts, y: NDArray[np.bool_]) -> Estimate:
     """From the audit's ``y`` (``(audited,)``)."""
+    return _wilson_estimate(c, y)
+
+
+def naive_estimate(c: Counts, y_all: NDArray[np.bool_]) -> Estimate:
+    """From every verdict's ``y`` (triage's and the audit's), as if they were a random sample."""
+    return _wilson_estimate(c, y_all)
+
+
+def _wilson_estimate(c: Counts, y: NDArray[np.bool_]) -> Estimate:
     if c.n_kept == 0 or c.expert_error >= 1.0:  # nothing kept, or verdicts that tell nothing
         return Estimate.unavailable()
     if c.unreviewed == 0:
@@ -104,18 +113,6 @@ def audit_estimate(c: Counts, y: NDArray[np.bool_]) -> Estimate:
         return Estimate.unavailable()
     low, high = wilson(float(y.sum()), float(y.size), Z95)
     return _combine(c, float(y.mean()), float(low), float(high))
-
-
-def naive_estimate(c: Counts, y_all: NDArray[np.bool_]) -> Estimate:
-    """From every verdict's ``y`` (triage's and the audit's)."""
-    if c.n_kept == 0 or c.expert_error >= 1.0:  # nothing kept, or verdicts that tell nothing
-        return Estimate.unavailable()
-    if c.unreviewed == 0:
-        return _exact_part_only(c)
-    if y_all.size == 0:
-        return Estimate.unavailable()
-    low, high = wilson(float(y_all.sum()), float(y_all.size), Z95)
-    return _combine(c, float(y_all.mean()), float(low), float(high))
 
 
 def ppi_estimate(

@@ -21,7 +21,7 @@ from sim.cli.summary import format_estimates, format_leaderboard, format_rl, for
 from sim.config.schema import RootConfig
 from sim.config.validate import ConfigError, validate
 from sim.downstream.leaderboard import leaderboard_summary
-from sim.downstream.rl import run_experiment
+from sim.downstream.rl import run_on_replications
 from sim.downstream.rl import summarize as summarize_rl
 from sim.engines import ENGINES
 from sim.io.results import write_run
@@ -69,14 +69,7 @@ def run(
     )
     rl_result = None
     if rl_cfg.enabled:
-        rl_result = run_experiment(
-            [(res.bench, res.final_label, res.decision) for res in result.labels],
-            sc.strata.group,
-            len(sc.strata.group_names),
-            sc.rule,
-            rl_cfg,
-            root.seed,
-        )
+        rl_result = run_on_replications(result.labels, sc, rl_cfg, root.seed)
     summary = {
         "scenario": sc.name,
         "policy": sc.policy_class.name,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
@@ -28,6 +29,10 @@ from sim.model.agreement import AgreementRule, agrees
 from sim.model.benchmark import Benchmark
 from sim.model.errors import ErrorMode
 from sim.stats import t_quantile_975
+
+if TYPE_CHECKING:  # the runner imports this module's package
+    from sim.replication import ReplicationResult
+    from sim.scenario import Scenario
 
 ACTION_NAMES = ("correct", "extraction_error", "logic_error", "answer_anyway", "abstain")
 ARMS = ("original", "maintained", "truth")
@@ -127,6 +132,21 @@ def arm_labels(
         "maintained": (final_label, decision != DROPPED),
         "truth": (bench.truth, every),
     }
+
+
+def run_on_replications(
+    labelled: list[ReplicationResult], sc: Scenario, cfg: RLConfig, seed: int
+) -> RLResult:
+    """:func:`run_experiment` on replications kept in full (``RunResult.labels``) of scenario
+    ``sc``."""
+    return run_experiment(
+        [(res.bench, res.final_label, res.decision) for res in labelled],
+        sc.strata.group,
+        len(sc.strata.group_names),
+        sc.rule,
+        cfg,
+        seed,
+    )
 
 
 def run_experiment(

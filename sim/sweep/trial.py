@@ -11,7 +11,7 @@ from numpy.typing import NDArray
 from omegaconf import DictConfig, OmegaConf
 
 from sim.config.schema import RootConfig
-from sim.downstream.rl import run_experiment, summarize
+from sim.downstream.rl import run_on_replications, summarize
 from sim.runner import run_scenario
 from sim.scenario import build_scenario
 from sim.sweep.dataset import trial_table, write_trial
@@ -60,16 +60,7 @@ def run_trial(
     )
     rl = None
     if label_replications:
-        rl = summarize(
-            run_experiment(
-                [(res.bench, res.final_label, res.decision) for res in result.labels],
-                sc.strata.group,
-                len(sc.strata.group_names),
-                sc.rule,
-                rl_cfg,
-                root.seed,
-            )
-        )
+        rl = summarize(run_on_replications(result.labels, sc, rl_cfg, root.seed))
     values = [o.value(result.metrics, cfg, rl) for o in objectives]
     violations = [c.violation(result.metrics, cfg, rl) for c in constraints]
     params = trial_params(task_overrides)
