@@ -42,6 +42,7 @@ from sim.policies.beliefs import (
     fallback_wrong_probability,
     item_classes,
 )
+from sim.policies.predictor import features, predicted_wrong
 
 TRIAGE, DRAINING, AUDIT, DONE = "triage", "draining", "audit", "done"
 FIRST_ROUND = 1.0e3
@@ -96,6 +97,7 @@ class LearningTriage(Policy):
         self.consensus, self.recomputed = rc.consensus, rc.label
         self._rule = rule_array(evidence.rule)
         self.has_verdict = np.zeros(n, dtype=bool)
+        self.verdict = np.full(n, np.nan)
         self.triage_verdict = np.zeros(n, dtype=bool)
         self.accepted = np.zeros(n_strata, dtype=bool)
         self.rerun_requested = np.zeros(n_strata, dtype=bool)
@@ -151,6 +153,7 @@ class LearningTriage(Policy):
 
     def on_verdict(self, item: int, label: float) -> tuple[IntArray, FloatArray]:
         self.has_verdict[item] = True
+        self.verdict[item] = label
         if self.phase in (AUDIT, DONE):
             return np.zeros(0, dtype=np.int64), np.zeros(0)
         self.triage_verdict[item] = True
@@ -203,9 +206,10 @@ class LearningTriage(Policy):
         s, cls = self.ev.stratum[open_items], self.cls[open_items]
         sd = np.where(adopt, sd_rr[s], sd_ow[s, cls])
         cell = np.where(adopt, s * 4 + 3, s * 4 + cls)
-        per_cell = np.bincount(cell, weights=sd, minlength=4 * self.ev.n_strata)
-        count = np.bincount(cell, minlength=4 * self.ev.n_strata)
-        cell_sd = np.divide(per_cell, count, out=np.zeros_like(per_cell), where=count > 0)
+        n_cells = 4 * self.ev.n_strata
+        per_cell = np.bincount(cell, weights=sd, minlength=n_cells).astype(np.float64)
+        count = np.bincount(cell, minlength=n_cells).astype(np.float64)
+        cell_sd = np.divide(per_cell, count, out=np.zeros(n_cells), where=count > 0)
         e = self.ev.expert_error_probability
         reviewed = float(self.has_verdict.sum())
         mean = float(p.sum()) + e * reviewed
@@ -256,8 +260,27 @@ class LearningTriage(Policy):
         ra, rb = self.beliefs.recompute_right_params()
         p_ow, _ = beta_mean_sd(a, b)
         p_rr, _ = beta_mean_sd(ra, rb)
-        f, adopt = self._fallback(np.arange(self.ev.n_items), p_ow, p_rr)
-        self.frozen = (adopt, f, ~self.has_verdict)
+        f_cell, adopt = self._fallback(np.arange(self.ev.n_items), p_ow, p_rr)
+        kept = np.where(
+            adopt | (self.accepted[self.ev.stratum] & self.contentious),
+            self.recomputed,
+            self.ev.original,
+        )
+        self.frozen = (adopt, self._predict(kept, f_cell), ~self.has_verdict)
+
+    def _predict(self, kept: FloatArray, f_cell: FloatArray) -> FloatArray:
+        """Item-level P(the kept label is wrong) for PPI++, learnt from triage's verdicts."""
+        ev = self.ev
+        rc = ev.recompute
+        assert rc is not None
+        runs = rc.runs
+        kinds = np.repeat(ev.value_kind[:, None], runs.shape[1], axis=1)
+        support = agrees(runs, kept[:, None], kinds, ev.rule).mean(axis=1)
+        x = features(f_cell, support, self.cls)
+        trained = self.triage_verdict
+        y = np.zeros(ev.n_items, dtype=bool)
+        y[trained] = ~agrees(kept[trained], self.verdict[trained], ev.value_kind[trained], ev.rule)
+        return predicted_wrong(x, trained, y, f_cell)
 
     def rerun_strata(self) -> IntArray:
         return np.flatnonzero(self.rerun_requested)

@@ -132,3 +132,18 @@ def test_an_audit_needs_a_finite_budget() -> None:
     cfg = learning_config(expert_hours=math.inf)
     with pytest.raises(ConfigError, match="unlimited"):
         build_scenario(cfg)
+
+
+def test_residual_bound_with_nothing_left_unreviewed() -> None:
+    # An empty bincount is int64: this used to fail with a casting error once every item had
+    # its verdict.
+    from sim.config.schema import PolicyConfig
+    from sim.policies import LearningTriage
+    from sim.testing.policies import contract_evidence, policy_stream
+
+    evidence, _ = contract_evidence()
+    policy = LearningTriage(PolicyConfig(name="learning"))
+    policy.triage(evidence, policy_stream(1))
+    policy.has_verdict[:] = True
+    bound = policy._residual_upper_bound(0.9)
+    assert bound == pytest.approx(evidence.expert_error_probability)
