@@ -37,7 +37,7 @@ def format_summary(summary: dict[str, dict[str, float]], title: str) -> str:
     width = max(len(r[0]) for r in rows)
 
     def f(fmt: str, v: float) -> str:
-        return "—" if math.isnan(v) else fmt.format(v)
+        return "—" if math.isnan(v) else fmt.format(v + 0.0)  # + 0.0: no "-0.0"
 
     header = f"{'':{width}}  {'mean':>10}  {'95% CI of mean':>21}  {'2.5–97.5% of reps':>21}"
     lines = [title, header]
