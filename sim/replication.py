@@ -99,8 +99,7 @@ def finish_replication(
     minutes, error = None, 0.0
     if cls.needs_experts and sc.pool.n_experts:
         minutes = sc.pool.expected_verdict_minutes(bench.group, sc.strata.complexity[bench.stratum])
-        configured = sc.policy_config.estimation.expert_error_probability
-        error = sc.pool.verdict_error_probability() if configured is None else configured
+        error = sc.verdict_error_probability
     evidence = Evidence.of(
         bench,
         sc.strata.n_strata,

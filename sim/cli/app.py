@@ -19,17 +19,16 @@ from sim.cli.precheck import composition_error
 from sim.cli.store import register
 from sim.cli.summary import format_estimates, format_leaderboard, format_rl, format_summary
 from sim.config.schema import RootConfig
-from sim.config.validate import ConfigError, validate
+from sim.config.validate import ConfigError
 from sim.downstream.leaderboard import leaderboard_summary
 from sim.downstream.rl import run_on_replications
 from sim.downstream.rl import summarize as summarize_rl
-from sim.engines import ENGINES
 from sim.io.results import write_run
 from sim.io.run_dir import RunDirectory, new_run_name
 from sim.kernels import cache_is_warm
 from sim.metrics import METRIC_DOCS, estimator_coverage, summarize
 from sim.runner import RunResult, run_scenario
-from sim.scenario import Scenario, build_scenario, policy_traits
+from sim.scenario import Scenario, build_scenario
 from sim.sweep.trial import run_trial
 
 
@@ -41,9 +40,9 @@ def to_root_config(cfg: DictConfig) -> RootConfig:
 
 
 def validate_config(cfg: DictConfig) -> None:
-    """Raise :class:`ConfigError` if the composed config (without ``hydra``) cannot run."""
-    root = to_root_config(cfg)
-    validate(root, policies=policy_traits(), engines=set(ENGINES))
+    """Raise :class:`ConfigError` if the composed config (without ``hydra``) cannot run,
+    including the checks that need the scenario's arrays."""
+    build_scenario(to_root_config(cfg))
 
 
 def run(

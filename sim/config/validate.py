@@ -275,8 +275,9 @@ def _rerun(cfg: RootConfig) -> None:
 
 
 def _learning_policy(cfg: RootConfig) -> None:
-    """The learning policy's settings, and the checks that span groups: an audit that leaves
-    triage no budget, a stopping target below what the experts' own errors allow."""
+    """The learning policy's settings. The checks that need the expert pool's arrays (an audit
+    too small or too large for the budget, a target below the experts' own error rate) are in
+    :func:`sim.scenario.build_scenario`."""
     p = cfg.policy
     le, amp, st, est = p.learning, p.amplification, p.stopping, p.estimation
     strategies = ("thompson", "ucb", "greedy")
@@ -319,72 +320,17 @@ def _learning_policy(cfg: RootConfig) -> None:
             est.expert_error_probability,
             "a probability in [0, 1), or null for the pool's",
         )
-    if p.name != "learning" or not cfg.experts.pool or cfg.budget.expert_hours == 0:
-        return
-    if est.audit_share > 0 and math.isinf(cfg.budget.expert_hours):
+    if (
+        p.name == "learning"
+        and est.audit_share > 0
+        and cfg.experts.pool
+        and math.isinf(cfg.budget.expert_hours)
+    ):
         raise ConfigError(
             "policy.estimation.audit_share",
             est.audit_share,
             "0 when budget.expert_hours is unlimited (a share of it is kept for the audit)",
         )
-    error = _verdict_error(cfg)
-    if st.residual_target > 0 and st.residual_target <= error:
-        raise ConfigError(
-            "policy.stopping.residual_target",
-            st.residual_target,
-            f"a rate above {error:.4f}, the experts' own error rate per verdict: even a full "
-            "review cannot go below it",
-        )
-    audit_hours = est.audit_share * cfg.budget.expert_hours
-    minutes = _mean_verdict_minutes(cfg)
-    if 0 < audit_hours * 60.0 < 2 * minutes:
-        raise ConfigError(
-            "policy.estimation.audit_share",
-            est.audit_share,
-            f"a larger share or budget: {audit_hours:.2f} expert-hours buy fewer than the 2 "
-            f"audit reviews an interval needs (about {minutes:.0f} minutes each)",
-        )
-    if audit_hours > 0 and (cfg.budget.expert_hours - audit_hours) * 60.0 < minutes:
-        raise ConfigError(
-            "policy.estimation.audit_share",
-            est.audit_share,
-            f"a smaller share: it leaves triage {cfg.budget.expert_hours - audit_hours:.2f} "
-            f"expert-hours, less than one review (about {minutes:.0f} minutes)",
-        )
-
-
-def _hour_weights(cfg: RootConfig) -> list[float]:
-    hours = [sum(e.hours_per_weekday) * (1 - e.absence_probability) for e in cfg.experts.pool]
-    total = sum(hours)
-    return [h / total for h in hours] if total > 0 else [1 / len(hours)] * len(hours)
-
-
-def _verdict_error(cfg: RootConfig) -> float:
-    """The configured or the pool's error rate per verdict (as the simulator computes it)."""
-    configured = cfg.policy.estimation.expert_error_probability
-    if configured is not None:
-        return float(configured)
-    w = _hour_weights(cfg)
-    e = sum(wi * ex.error_probability for wi, ex in zip(w, cfg.experts.pool, strict=True))
-    return 2 * e * (1 - e) * e + e * e if cfg.experts.double_review else e
-
-
-def _mean_verdict_minutes(cfg: RootConfig) -> float:
-    """Mean expected minutes of one verdict over the benchmark's items."""
-    ex = cfg.experts
-    w = _hour_weights(cfg)
-    n = sum(s.size for s in cfg.scenario.strata)
-    total = 0.0
-    for s in cfg.scenario.strata:
-        slow = sum(
-            wi * (1.0 if s.group in e.specialties else ex.outside_specialty_slowdown)
-            for wi, e in zip(w, ex.pool, strict=True)
-        )
-        total += s.size * s.complexity * slow
-    e = sum(wi * x.error_probability for wi, x in zip(w, ex.pool, strict=True))
-    reviews = 2 + 2 * e * (1 - e) if ex.double_review else 1.0
-    minutes = ex.review_minutes_median * math.exp(ex.review_minutes_sigma**2 / 2)
-    return minutes * reviews * total / max(n, 1)
 
 
 def _int_at_least(key: str, value: object, low: int) -> None:

@@ -9,11 +9,9 @@ import json
 import sys
 from pathlib import Path
 
-from hydra.errors import HydraException
-from omegaconf.errors import OmegaConfBaseException
 from tqdm import tqdm
 
-from sim.config.validate import ConfigError
+from sim.cli.oneline import or_one_line_error
 from sim.downstream.budget import budget_rows, markdown_table, plan
 from sim.downstream.figures import plot_bias_against_budget
 from sim.io.results import json_safe
@@ -38,13 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     if bad:
         print(f"error: --expert-hours={bad[0]:g}: expected hours >= 0", file=sys.stderr)
         return 2
-    try:
-        runs = plan(args.policies, args.expert_hours, args.overrides)
-    except ConfigError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    except (HydraException, OmegaConfBaseException) as err:
-        print(f"error: {str(err).splitlines()[0]}", file=sys.stderr)
+    runs = or_one_line_error(lambda: plan(args.policies, args.expert_hours, args.overrides))
+    if runs is None:
         return 2
     with tqdm(total=len(runs), unit="run", file=sys.stderr) as bar:
 

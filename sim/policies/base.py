@@ -74,11 +74,12 @@ class Evidence:
     audit: AuditResult | None = None
     recompute: RecomputeResult | None = None
     expected_review_minutes: FloatArray | None = None
-    """Expected expert minutes of a first review of each item (median x complexity x the pool's
-    mean specialty slowdown for its group), known before anyone reviews."""
+    """Expected expert minutes of each item's verdict
+    (:meth:`sim.model.experts.ExpertPool.expected_verdict_minutes`), known before anyone
+    reviews."""
     expert_error_probability: float = 0.0
-    """The probability that a verdict is wrong (the pool's mean, or its double-review
-    equivalent), as configured."""
+    """The probability that a verdict is wrong (:attr:`sim.scenario.Scenario.
+    verdict_error_probability`)."""
     expert_hours_budget: float = float("inf")
 
     @property
@@ -122,10 +123,6 @@ class RerunResult:
     rerun: NDArray[np.bool_]
     usd: float
     llm_hours: float
-
-    @staticmethod
-    def nothing(n_items: int) -> RerunResult:
-        return RerunResult(np.full(n_items, np.nan), np.zeros(n_items, dtype=bool), 0.0, 0.0)
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,9 @@ import json
 import sys
 from pathlib import Path
 
-from hydra.errors import HydraException
-from omegaconf.errors import OmegaConfBaseException
 from tqdm import tqdm
 
-from sim.config.validate import ConfigError
+from sim.cli.oneline import or_one_line_error
 from sim.io.results import json_safe
 from sim.io.run_dir import RunDirectory, new_run_name
 from sim.study.figures import plot_against_hours
@@ -40,13 +38,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: --expert-hours={bad[0]:g}: expected hours > 0", file=sys.stderr)
         return 2
     variants = [Variant.parse(p) for p in args.policies]
-    try:
-        runs = plan(variants, args.expert_hours, ["downstream.rl.enabled=false", *overrides])
-    except ConfigError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    except (HydraException, OmegaConfBaseException) as err:
-        print(f"error: {str(err).splitlines()[0]}", file=sys.stderr)
+    runs = or_one_line_error(
+        lambda: plan(variants, args.expert_hours, ["downstream.rl.enabled=false", *overrides])
+    )
+    if runs is None:
         return 2
     with tqdm(total=len(runs), unit="run", file=sys.stderr) as bar:
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from sim.cli.compose import compose_config
 from sim.config.schema import RootConfig
-from sim.scenario import build_scenario
+from sim.scenario import Scenario, build_scenario
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,7 @@ class Run:
     variant: Variant
     expert_hours: float
     root: RootConfig
+    scenario: Scenario
 
 
 def plan(variants: list[Variant], expert_hours: list[float], overrides: list[str]) -> list[Run]:
@@ -53,6 +54,5 @@ def plan(variants: list[Variant], expert_hours: list[float], overrides: list[str
             root = dataclasses.replace(
                 root, progress=False, output=dataclasses.replace(root.output, write=False)
             )
-            build_scenario(root)
-            runs.append(Run(v, hours, root))
+            runs.append(Run(v, hours, root, build_scenario(root)))
     return runs

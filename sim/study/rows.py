@@ -8,7 +8,6 @@ from typing import Any
 
 from sim.metrics import estimator_coverage, summarize
 from sim.runner import run_scenario
-from sim.scenario import build_scenario
 from sim.study.plan import Run
 
 
@@ -18,9 +17,12 @@ def simulate(runs: list[Run], on_run: Callable[[Run], None] | None = None) -> li
     same variant achieves at zero hours."""
     rows: list[dict[str, Any]] = []
     for run in runs:
-        sc = build_scenario(run.root)
         result = run_scenario(
-            sc, run.root.replications, run.root.seed, item_replications=0, event_replications=0
+            run.scenario,
+            run.root.replications,
+            run.root.seed,
+            item_replications=0,
+            event_replications=0,
         )
         rows.append(
             {
