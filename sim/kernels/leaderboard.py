@@ -33,7 +33,8 @@ def model_answer(
     accuracy: float,
     blind_spot: float,
 ) -> int:
-    """The answer token of ``model`` on ``item``."""
+    """The answer token of ``model`` on ``item``: the definition :func:`model_accuracies`
+    tallies."""
     base = 2 * (item * n_models + model)
     if original_wrong and uniform_at(key, base) < blind_spot:
         return ANSWER_ORIGINAL
@@ -59,33 +60,44 @@ def model_accuracies(
     """``board[m]`` = accuracy of model ``m`` against [original, maintained, true] labels.
 
     ``accuracy`` is ``(M, G)`` (per model and group), ``blind_spot`` ``(M,)``. The maintained
-    benchmark leaves out dropped items; every label set scores its own items."""
+    benchmark leaves out dropped items; every label set scores its own items. Tallies the
+    answers of :func:`model_answer` without branching on them (both of a pair's draws are
+    made; a draw has no side effect), which lets the per-model loop run in vector lanes."""
     n = truth.shape[0]
     n_models = accuracy.shape[0]
-    hits = np.zeros((n_models, 3))
+    wrong = np.empty(n, dtype=np.int64)
+    truth_on_original = np.empty(n, dtype=np.int64)
+    truth_on_final = np.empty(n, dtype=np.int64)
+    original_on_final = np.empty(n, dtype=np.int64)
     kept = 0
     for i in range(n):
         k = kind[i]
         is_kept = decision[i] != DROPPED
         kept += is_kept
-        wrong = not agrees_one(original[i], truth[i], k, rule)
-        truth_on_original = agrees_one(truth[i], original[i], k, rule)
-        truth_on_final = is_kept and agrees_one(truth[i], final[i], k, rule)
-        original_on_final = is_kept and agrees_one(original[i], final[i], k, rule)
-        for m in range(n_models):
-            a = model_answer(key, i, m, n_models, wrong, accuracy[m, group[i]], blind_spot[m])
-            if a == ANSWER_TRUTH:
-                hits[m, ORIGINAL_LABELS] += truth_on_original
-                hits[m, MAINTAINED_LABELS] += truth_on_final
-                hits[m, TRUE_LABELS] += 1
-            elif a == ANSWER_ORIGINAL:
-                hits[m, ORIGINAL_LABELS] += 1
-                hits[m, MAINTAINED_LABELS] += original_on_final
-                hits[m, TRUE_LABELS] += not wrong
+        wrong[i] = not agrees_one(original[i], truth[i], k, rule)
+        truth_on_original[i] = agrees_one(truth[i], original[i], k, rule)
+        truth_on_final[i] = is_kept and agrees_one(truth[i], final[i], k, rule)
+        original_on_final[i] = is_kept and agrees_one(original[i], final[i], k, rule)
+    item_accuracy = np.empty(n)
     for m in range(n_models):
-        board[m, ORIGINAL_LABELS] = hits[m, ORIGINAL_LABELS] / n
-        board[m, MAINTAINED_LABELS] = hits[m, MAINTAINED_LABELS] / kept if kept > 0 else np.nan
-        board[m, TRUE_LABELS] = hits[m, TRUE_LABELS] / n
+        for i in range(n):
+            item_accuracy[i] = accuracy[m, group[i]]
+        blind = blind_spot[m]
+        hits_original = 0
+        hits_maintained = 0
+        hits_truth = 0
+        for i in range(n):
+            base = 2 * (i * n_models + m)
+            says_original = wrong[i] & np.int64(uniform_at(key, base) < blind)
+            says_truth = (1 - says_original) & np.int64(
+                uniform_at(key, base + 1) < item_accuracy[i]
+            )
+            hits_original += says_truth * truth_on_original[i] + says_original
+            hits_maintained += says_truth * truth_on_final[i] + says_original * original_on_final[i]
+            hits_truth += says_truth + says_original * (1 - wrong[i])
+        board[m, ORIGINAL_LABELS] = hits_original / n
+        board[m, MAINTAINED_LABELS] = hits_maintained / kept if kept > 0 else np.nan
+        board[m, TRUE_LABELS] = hits_truth / n
 
 
 @njit(cache=True)

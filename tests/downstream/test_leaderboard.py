@@ -5,9 +5,16 @@ import pytest
 
 from sim.config.schema import EvaluatedModelConfig, LeaderboardConfig
 from sim.downstream.leaderboard import leaderboard_summary
-from sim.kernels.leaderboard import kendall_tau_b, leaderboard_metrics
+from sim.kernels.leaderboard import (
+    ANSWER_ORIGINAL,
+    ANSWER_TRUTH,
+    kendall_tau_b,
+    leaderboard_metrics,
+    model_accuracies,
+    model_answer,
+)
 from sim.metrics import leaderboard
-from sim.model.agreement import AgreementRule, agrees
+from sim.model.agreement import AgreementRule, agrees, rule_array
 from sim.model.benchmark import Strata, generate_benchmark
 from sim.model.evaluated import EvaluatedModels
 from tests.conftest import small_config, stream
@@ -133,3 +140,44 @@ def test_leaderboard_metrics_and_summary() -> None:
     empty = np.empty(6)
     leaderboard_metrics(np.empty((0, 3)), empty)
     assert np.isnan(empty).all()
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_tallies_equal_a_count_of_each_answer(seed: int) -> None:
+    """The branch-free tallies of ``model_accuracies`` count :func:`model_answer` exactly."""
+    rng = np.random.default_rng(seed)
+    n, n_groups, n_models = 300, 4, 3
+    kind = rng.integers(0, 4, n).astype(np.int8)
+    truth = np.round(rng.uniform(0, 30, n))
+    truth[rng.random(n) < 0.05] = np.nan
+    original = np.where(rng.random(n) < 0.3, truth + rng.integers(1, 4, n), truth)
+    final = np.where(rng.random(n) < 0.5, truth, original)
+    decision = rng.integers(0, 4, n).astype(np.int8)
+    group = rng.integers(0, n_groups, n).astype(np.int32)
+    accuracy = rng.uniform(0.2, 0.9, (n_models, n_groups))
+    blind_spot = rng.uniform(0.0, 0.8, n_models)
+    rule = rule_array(RULE)
+    key = np.uint64(rng.integers(1, 2**62))
+    board = np.empty((n_models, 3))
+    model_accuracies(
+        truth, original, final, decision, kind, group, rule, accuracy, blind_spot, key, board
+    )
+
+    def agree(a: float, b: float, k: int) -> bool:
+        return bool(agrees(np.array([a]), np.array([b]), np.array([k]), RULE)[0])
+
+    expected = np.zeros((n_models, 3))
+    kept = decision != 3
+    for i in range(n):
+        wrong = not agree(original[i], truth[i], kind[i])
+        for m in range(n_models):
+            a = model_answer(key, i, m, n_models, wrong, accuracy[m, group[i]], blind_spot[m])
+            answer = {ANSWER_TRUTH: truth[i], ANSWER_ORIGINAL: original[i]}.get(a)
+            if answer is None:
+                continue
+            expected[m, 0] += agree(answer, original[i], kind[i])
+            expected[m, 1] += kept[i] and agree(answer, final[i], kind[i])
+            expected[m, 2] += agree(answer, truth[i], kind[i])
+    expected[:, [0, 2]] /= n
+    expected[:, 1] /= kept.sum()
+    np.testing.assert_array_equal(board, expected)
