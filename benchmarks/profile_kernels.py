@@ -1,0 +1,140 @@
+"""Where a compiled medcalc replication spends its time, per kernel, sampled by Linux ``perf``.
+
+    python benchmarks/profile_kernels.py              # needs perf; writes the table below
+    python benchmarks/profile_kernels.py --reps 2000
+
+Compiles the whole-replication kernel in a fresh cache (so LLVM's symbols are at hand), writes
+``/tmp/perf-<pid>.map`` so perf can name the compiled functions, then runs ``--reps``
+replications on one thread, several times, under ``perf record``. Shares count only samples in
+compiled code and the C runtime it calls (libm, the allocator, Numba's reference counts), not
+the interpreter or the compiler. Writes ``benchmarks/results/profile_kernels.md``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "benchmarks" / "results" / "profile_kernels.md"
+RUNTIME = ("libm", "_nrt_python", "_helperlib")
+ALLOCATOR = re.compile(r"malloc|free|memset|memmove|memcpy|memcmp")
+
+
+def run_under_perf(reps: int, passes: int) -> None:
+    """The profiled process: compile, publish the symbol map, then run the replications."""
+    sys.path.insert(0, str(ROOT))
+    import numba
+    import numpy as np
+
+    from sim.cli.compose import compose_config
+    from sim.engines.numba_engine import N_STREAMS, _scenario_arrays
+    from sim.kernels.random import stream_states
+    from sim.kernels.replications import run_replications
+    from sim.metrics import METRICS
+    from sim.runner import replication_seeds
+    from sim.scenario import build_scenario
+
+    sc = build_scenario(compose_config(["engine=numba", "policy=phased"]))
+    arrays = _scenario_arrays(sc)
+    states = np.stack([stream_states(s, N_STREAMS) for s in replication_seeds(0, reps)])
+    out = np.full((reps, len(METRICS)), np.nan)
+    board = np.empty((reps, sc.models.n_models, 3))
+    numba.set_num_threads(1)
+    kernel: Any = run_replications
+    kernel(states[:1], *arrays, out[:1], board[:1])
+    addresses: dict[int, str] = {}
+    for cres in kernel.overloads.values():
+        library = cres.library
+        for fn in library._final_module.functions:
+            if not fn.is_declaration:
+                address = library._codegen._engine.get_function_address(fn.name)
+                if address:
+                    addresses[address] = fn.name
+    starts = sorted(addresses)
+    with open(f"/tmp/perf-{os.getpid()}.map", "w") as f:
+        for start, end in zip(starts, [*starts[1:], starts[-1] + 4096], strict=True):
+            f.write(f"{start:x} {end - start:x} {addresses[start]}\n")
+    for _ in range(passes):
+        kernel(states, *arrays, out, board)
+
+
+def kernel_name(symbol: str) -> str:
+    """``module.function`` of a Numba-mangled symbol, else the symbol."""
+    match = re.match(r"_ZN(.*?)B\d", symbol)
+    if not match:
+        return symbol.split("@")[0]
+    parts: list[str] = []
+    rest = match.group(1)
+    while (m := re.match(r"(\d+)(.*)", rest)) is not None:
+        k = int(m.group(1))
+        parts.append(m.group(2)[:k])
+        rest = m.group(2)[k:]
+    return ".".join(parts[-2:]).replace("_3c", "<").replace("_3e", ">")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--reps", type=int, default=1000)
+    ap.add_argument("--passes", type=int, default=30)
+    ap.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.inner:
+        run_under_perf(args.reps, args.passes)
+        return
+    if shutil.which("perf") is None:
+        raise SystemExit("profile_kernels: needs Linux perf on PATH (apt install linux-perf)")
+    with tempfile.TemporaryDirectory(prefix="profile-") as tmp:
+        data = Path(tmp) / "perf.data"
+        env = {**os.environ, "NUMBA_CACHE_DIR": str(Path(tmp) / "numba")}
+        inner = [sys.executable, __file__, "--inner", "--reps", str(args.reps)]
+        inner += ["--passes", str(args.passes)]
+        subprocess.run(
+            ["perf", "record", "-q", "-F", "4000", "-o", str(data), *inner], env=env, check=True
+        )
+        report = subprocess.run(
+            ["perf", "report", "-i", str(data), "--no-children", "--sort", "dso,sym", "--stdio"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    shares: dict[str, float] = {}
+    for line in report.splitlines():
+        m = re.match(r"\s*([\d.]+)%\s+(.+?)\s+\[.\]\s+(.*)", line)
+        if not m:
+            continue
+        percent, dso, symbol = float(m.group(1)), m.group(2).strip(), m.group(3).strip()
+        compiled = dso.startswith("[JIT]") or any(r in dso for r in RUNTIME)
+        if compiled or (dso.startswith("libc") and ALLOCATOR.search(symbol)):
+            name = kernel_name(symbol)
+            shares[name] = shares.get(name, 0.0) + percent
+    total = sum(shares.values())
+    lines = [
+        "# Where a compiled medcalc replication spends its time",
+        "",
+        f"`python benchmarks/profile_kernels.py --reps {args.reps} --passes {args.passes}`: "
+        "perf samples at 4 kHz, one thread, policy phased. Share of the samples in compiled "
+        "code and the C runtime it calls; functions LLVM inlined count in their caller.",
+        "",
+        "| function | share |",
+        "| --- | --- |",
+    ]
+    lines += [
+        f"| {name} | {share / total:.1%} |"
+        for name, share in sorted(shares.items(), key=lambda kv: -kv[1])
+        if share / total >= 0.005
+    ]
+    table = "\n".join(lines) + "\n"
+    print(table)
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(table)
+
+
+if __name__ == "__main__":
+    main()
