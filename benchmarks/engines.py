@@ -148,6 +148,45 @@ def measure_one(scenario: str, engine: str, replications: int, threads: int) -> 
     }
 
 
+class TimedReview:
+    """An engine whose ``review`` calls are timed: the event loop alone, on the problems the
+    step-by-step path hands it."""
+
+    def __init__(self, engine: Any) -> None:
+        self.engine = engine
+        self.name = engine.name
+        self.threads = getattr(engine, "threads", 1)
+        self.seconds = 0.0
+
+    def review(self, problem: Any, policy: Any) -> Any:
+        t0 = time.perf_counter()
+        log = self.engine.review(problem, policy)
+        self.seconds += time.perf_counter() - t0
+        return log
+
+
+def measure_review(scenario: str, engine: str, replications: int) -> dict[str, Any]:
+    """Runs inside a subprocess: replications step by step, timing only the engine's review
+    (the part the engines implement differently); one warm-up replication first."""
+    from sim.metrics import METRICS
+    from sim.replication import run_replication
+    from sim.runner import replication_seeds
+
+    sc = build(scenario, engine)
+    timed = TimedReview(sc.engine)
+    sc = dataclasses.replace(sc, engine=timed)
+    seeds = replication_seeds(0, replications + 1)
+    run_replication(sc, seeds[0])
+    timed.seconds = 0.0
+    rows = [run_replication(sc, ss).metrics for ss in seeds[1:]]
+    table = np.array([[m[k] for k in METRICS] for m in rows])
+    return {
+        "review": timed.seconds,
+        "reviews": float(table[:, METRICS.index("reviews")].sum()),
+        "fingerprint": float(np.nansum(table * np.arange(1, table.shape[1] + 1))),
+    }
+
+
 def stage_profile(scenario: str) -> list[tuple[str, float]]:
     """Seconds per stage of replication 0 of ``scenario``, each kernel timed on its own after
     a warm-up; the same calls :func:`sim.kernels.replications.run_one` makes."""
@@ -401,18 +440,24 @@ def sub(args: list[str], env: dict[str, str]) -> Any:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+REVIEW_REPS = 200  # medcalc replications whose review process alone is timed
 REPEATS = 3  # subprocesses per engine and scenario; the table shows the median wall time
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--one", nargs=4)
+    ap.add_argument("--review", nargs=3)
     ap.add_argument("--profile")
     ap.add_argument("--quick", action="store_true")
     args = ap.parse_args()
     if args.one:
         scenario, engine, reps, threads = args.one
         print(json.dumps(measure_one(scenario, engine, int(reps), int(threads))))
+        return
+    if args.review:
+        scenario, engine, reps = args.review
+        print(json.dumps(measure_review(scenario, engine, int(reps))))
         return
     if args.profile:
         print(json.dumps([*stage_profile(args.profile), ("loop", loop_rate())]))
@@ -445,6 +490,17 @@ def main() -> None:
     print("… threads", file=sys.stderr, flush=True)
     one = [sub(["--one", "medcalc", "numba", "1000", "1"], env)["wall"] for _ in range(3)]
     two = [sub(["--one", "medcalc", "numba", "1000", "2"], env)["wall"] for _ in range(3)]
+    print("… review process alone", file=sys.stderr, flush=True)
+    review = {
+        engine: [
+            sub(["--review", "medcalc", engine, str(REVIEW_REPS)], env) for _ in range(REPEATS)
+        ]
+        for engine in ("numba", "simpy", "heapq")
+    }
+    if len({r["fingerprint"] for runs in review.values() for r in runs}) != 1:
+        raise SystemExit(f"engines disagree on the review process: {review}")
+    review_s = {e: statistics.median(r["review"] for r in runs) for e, runs in review.items()}
+    review_events = 2 * review["numba"][0]["reviews"]
     print("… compile", file=sys.stderr, flush=True)
     cold_env = {**env, "NUMBA_CACHE_DIR": tempfile.mkdtemp(prefix="numba-cache-")}
     cold = sub(["--one", "medcalc", "numba", "1", "0"], cold_env)["warmup"]
@@ -481,6 +537,13 @@ def main() -> None:
         f"- Threads, medcalc × 1000 (median of 3 subprocesses): 1 thread "
         f"{statistics.median(one):.3f} s, 2 threads {statistics.median(two):.3f} s: "
         f"{statistics.median(one) / statistics.median(two):.2f}×.",
+        f"- The review process alone (each engine's event loop on the same {REVIEW_REPS} medcalc "
+        "problems, handed over step by step; the world, verifiers, triage and metrics are the "
+        "shared kernels and are left out; one thread; median of "
+        f"{REPEATS} subprocesses): numba {review_s['numba']:.4f} s, simpy "
+        f"{review_s['simpy']:.3f} s, heapq {review_s['heapq']:.3f} s for "
+        f"{review_events:,.0f} events: numba is {review_s['simpy'] / review_s['numba']:.0f}× "
+        "simpy.",
         f"- JIT compilation (warm-up of one medcalc replication): empty cache {cold:.1f} s, "
         f"cached {cached:.2f} s.",
         f"- Array-heap ceiling (pop+push pairs/s on a 10,000-entry queue, median of 5): "

@@ -3,11 +3,12 @@
     python benchmarks/profile_kernels.py              # needs perf; writes the table below
     python benchmarks/profile_kernels.py --reps 2000
 
-Compiles the whole-replication kernel in a fresh cache (so LLVM's symbols are at hand), writes
-``/tmp/perf-<pid>.map`` so perf can name the compiled functions, then runs ``--reps``
-replications on one thread, several times, under ``perf record``. Shares count only samples in
-compiled code and the C runtime it calls (libm, the allocator, Numba's reference counts), not
-the interpreter or the compiler. Writes ``benchmarks/results/profile_kernels.md``."""
+A child process compiles the whole-replication kernel in a fresh cache (so LLVM's symbols are at
+hand) and writes ``/tmp/perf-<pid>.map`` so perf can name the compiled functions; only then is
+``perf record`` attached to it, and the child runs ``--reps`` replications on one thread,
+``--passes`` times. Shares count the samples in compiled code and the C runtime it calls (libm,
+the allocator, Numba's reference counts), not the interpreter. Writes
+``benchmarks/results/profile_kernels.md``."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +63,8 @@ def run_under_perf(reps: int, passes: int) -> None:
     with open(f"/tmp/perf-{os.getpid()}.map", "w") as f:
         for start, end in zip(starts, [*starts[1:], starts[-1] + 4096], strict=True):
             f.write(f"{start:x} {end - start:x} {addresses[start]}\n")
+    print("ready", flush=True)
+    sys.stdin.readline()  # perf is attached
     for _ in range(passes):
         kernel(states, *arrays, out, board)
 
@@ -95,9 +99,22 @@ def main() -> None:
         env = {**os.environ, "NUMBA_CACHE_DIR": str(Path(tmp) / "numba")}
         inner = [sys.executable, __file__, "--inner", "--reps", str(args.reps)]
         inner += ["--passes", str(args.passes)]
-        subprocess.run(
-            ["perf", "record", "-q", "-F", "4000", "-o", str(data), *inner], env=env, check=True
+        child = subprocess.Popen(
+            inner, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
         )
+        assert child.stdin is not None
+        assert child.stdout is not None
+        if child.stdout.readline().strip() != "ready":
+            raise SystemExit("profile_kernels: the profiled process did not start")
+        perf = subprocess.Popen(
+            ["perf", "record", "-q", "-F", "4000", "-o", str(data), "-p", str(child.pid)]
+        )
+        time.sleep(1.0)  # perf attaches
+        child.stdin.write("go\n")
+        child.stdin.flush()
+        if child.wait() != 0:
+            raise SystemExit("profile_kernels: the profiled process failed")
+        perf.wait()
         report = subprocess.run(
             ["perf", "report", "-i", str(data), "--no-children", "--sort", "dso,sym", "--stdio"],
             capture_output=True,

@@ -1,8 +1,5 @@
 """Scalar label helpers for kernels: plausible values and wrong values that respect the value
-kind (0 decimal, 1 integer, 2 date, 3 categorical). ``rule`` is the float64[5] agreement rule.
-
-Each is inlined into its callers: they run once per item or verifier run, where passing the
-arrays costs more than the body."""
+kind (0 decimal, 1 integer, 2 date, 3 categorical). ``rule`` is the float64[5] agreement rule."""
 
 from __future__ import annotations
 
@@ -14,7 +11,7 @@ from numba import njit
 DECIMAL, INTEGER, DATE, CATEGORICAL = 0, 1, 2, 3
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def value_from_uniform(u: float, kind: int, lo: float, hi: float, n_categories: int) -> float:
     """A plausible label of a stratum from one uniform: log-uniform for positive decimal
     ranges, uniform otherwise; whole numbers for integers and dates; a code for categories."""
@@ -29,7 +26,7 @@ def value_from_uniform(u: float, kind: int, lo: float, hi: float, n_categories: 
     return float(min(math.floor(lo + u * (hi - lo + 1.0)), hi))
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def tolerance_gap(reference: float, kind: int, rule: np.ndarray) -> float:
     """The smallest shift of ``reference`` that the rule calls a disagreement."""
     abs_ref = abs(reference)
@@ -46,7 +43,7 @@ def tolerance_gap(reference: float, kind: int, rule: np.ndarray) -> float:
     return float(math.floor(gap) + 1.0)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def extra_magnitude(
     u: float,
     kind: int,
@@ -68,7 +65,7 @@ def extra_magnitude(
     return expo * relative_scale
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def shifted_value(
     reference: float,
     kind: int,
@@ -111,7 +108,7 @@ def shifted_value(
     return first
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def independent_error(
     truth: float,
     kind: int,
