@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import numba
 
@@ -30,6 +30,17 @@ def _cache_root() -> Path:
 
 CACHE_DIR = _cache_root() / SOURCE_DIGEST
 _config.CACHE_DIR = str(CACHE_DIR)
+
+
+_Kernel = TypeVar("_Kernel")
+
+
+def njit_no_refcounts(fn: _Kernel) -> _Kernel:
+    """``@njit(cache=True)`` without the runtime's reference counts, for kernels that allocate
+    nothing and run once per item or event: the atomic counts on their array arguments would
+    cost more than their bodies."""
+    options: dict[str, Any] = {"cache": True, "_nrt": False}
+    return cast(_Kernel, numba.njit(**options)(fn))
 
 
 def cache_is_warm() -> bool:

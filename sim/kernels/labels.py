@@ -1,17 +1,21 @@
 """Scalar label helpers for kernels: plausible values and wrong values that respect the value
-kind (0 decimal, 1 integer, 2 date, 3 categorical). ``rule`` is the float64[5] agreement rule."""
+kind (0 decimal, 1 integer, 2 date, 3 categorical). ``rule`` is the float64[5] agreement rule.
+
+They allocate nothing and run once per item or verifier run, so they compile without the
+runtime's reference counts (:func:`~sim.kernels.njit_no_refcounts`)."""
 
 from __future__ import annotations
 
 import math
 
 import numpy as np
-from numba import njit
+
+from sim.kernels import njit_no_refcounts
 
 DECIMAL, INTEGER, DATE, CATEGORICAL = 0, 1, 2, 3
 
 
-@njit(cache=True)
+@njit_no_refcounts
 def value_from_uniform(u: float, kind: int, lo: float, hi: float, n_categories: int) -> float:
     """A plausible label of a stratum from one uniform: log-uniform for positive decimal
     ranges, uniform otherwise; whole numbers for integers and dates; a code for categories."""
@@ -26,7 +30,7 @@ def value_from_uniform(u: float, kind: int, lo: float, hi: float, n_categories: 
     return float(min(math.floor(lo + u * (hi - lo + 1.0)), hi))
 
 
-@njit(cache=True)
+@njit_no_refcounts
 def tolerance_gap(reference: float, kind: int, rule: np.ndarray) -> float:
     """The smallest shift of ``reference`` that the rule calls a disagreement."""
     abs_ref = abs(reference)
@@ -43,7 +47,7 @@ def tolerance_gap(reference: float, kind: int, rule: np.ndarray) -> float:
     return float(math.floor(gap) + 1.0)
 
 
-@njit(cache=True)
+@njit_no_refcounts
 def extra_magnitude(
     u: float,
     kind: int,
@@ -65,7 +69,7 @@ def extra_magnitude(
     return expo * relative_scale
 
 
-@njit(cache=True)
+@njit_no_refcounts
 def shifted_value(
     reference: float,
     kind: int,
@@ -108,7 +112,7 @@ def shifted_value(
     return first
 
 
-@njit(cache=True)
+@njit_no_refcounts
 def independent_error(
     truth: float,
     kind: int,

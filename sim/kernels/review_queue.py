@@ -2,12 +2,16 @@
 
 ``heap`` is a float64 ``(capacity, 5)`` array whose rows are ``key, seq, item, stage, version``
 (integers below 2**53 are exact in float64); ``size`` lives in ``state[0]``. Same semantics as
-:class:`sim.engines.queue.ReviewQueue`: the popped order is fixed by ``(key, seq)`` alone."""
+:class:`sim.engines.queue.ReviewQueue`: the popped order is fixed by ``(key, seq)`` alone.
+Push and pop allocate nothing and compile without reference counts
+(:func:`~sim.kernels.njit_no_refcounts`)."""
 
 from __future__ import annotations
 
 import numpy as np
 from numba import njit
+
+from sim.kernels import njit_no_refcounts
 
 
 @njit(cache=True, inline="always")
@@ -25,7 +29,7 @@ def _swap(heap: np.ndarray, i: int, j: int) -> None:
         heap[j, c] = tmp
 
 
-@njit(cache=True)
+@njit_no_refcounts
 def heap_push(
     heap: np.ndarray, size: int, key: float, seq: float, item: float, stage: float, version: float
 ) -> int:
@@ -46,7 +50,7 @@ def heap_push(
     return size + 1
 
 
-@njit(cache=True)
+@njit_no_refcounts
 def heap_pop(heap: np.ndarray, size: int, out: np.ndarray) -> int:
     """Remove the smallest entry into ``out`` (float64[5]); returns the new size."""
     for c in range(5):

@@ -4,7 +4,10 @@ expert review draws and calendars. Each function draws from one stream in a fixe
 ``profile`` is float64[10]: zero_error_probability, beta_a, beta_b, extraction_weight,
 logic_weight, underspecified_weight, extraction_relative_scale, logic_relative_scale,
 ordinal_extra_steps_mean, date_shift_days_mean. Error modes: 0 none, 1 extraction, 2 logic,
-3 underspecified."""
+3 underspecified.
+
+The per-review and per-stratum draws allocate nothing and compile without reference counts
+(:func:`~sim.kernels.njit_no_refcounts`)."""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ import math
 import numpy as np
 from numba import njit
 
+from sim.kernels import njit_no_refcounts
 from sim.kernels.agreement import agrees_one
 from sim.kernels.labels import (
     extra_magnitude,
@@ -23,7 +27,7 @@ from sim.kernels.labels import (
 from sim.kernels.random import beta, uniform, uniform_at
 
 
-@njit(cache=True)
+@njit_no_refcounts
 def stratum_probability(s: np.ndarray, mean: float, concentration: float) -> float:
     """A stratum's probability ~ Beta(mean, concentration); exactly ``mean`` when the
     concentration is 0 or the mean is 0 or 1."""
@@ -236,7 +240,7 @@ def consensus_rows(
 DRAWS_PER_REVIEW = 8
 
 
-@njit(cache=True)
+@njit_no_refcounts
 def review_draw(
     key: np.uint64,
     item: int,
