@@ -121,6 +121,7 @@ def main() -> None:
             text=True,
             check=True,
         ).stdout
+        Path(f"/tmp/perf-{child.pid}.map").unlink(missing_ok=True)  # read by the report only
     shares: dict[str, float] = {}
     for line in report.splitlines():
         m = re.match(r"\s*([\d.]+)%\s+(.+?)\s+\[.\]\s+(.*)", line)
