@@ -126,9 +126,18 @@ def run(sc: Any, seeds: list[np.random.SeedSequence]) -> np.ndarray:
     return np.array([[m[k] for k in METRICS] for m in rows])
 
 
+def fingerprint(table: np.ndarray) -> dict[str, float]:
+    """The review count and a weighted sum of metrics ``(R, M)``: equal tables, equal sums."""
+    from sim.metrics import METRICS
+
+    return {
+        "reviews": float(table[:, METRICS.index("reviews")].sum()),
+        "fingerprint": float(np.nansum(table * np.arange(1, table.shape[1] + 1))),
+    }
+
+
 def measure_one(scenario: str, engine: str, replications: int, threads: int) -> dict[str, Any]:
     """Runs inside a subprocess: warm up on one replication, then time them all."""
-    from sim.metrics import METRICS
     from sim.runner import replication_seeds
 
     sc = build(scenario, engine, threads)
@@ -142,8 +151,7 @@ def measure_one(scenario: str, engine: str, replications: int, threads: int) -> 
     return {
         "wall": wall,
         "warmup": warmup,
-        "reviews": float(table[:, METRICS.index("reviews")].sum()),
-        "fingerprint": float(np.nansum(table * np.arange(1, table.shape[1] + 1))),
+        **fingerprint(table),
         "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
 
@@ -168,23 +176,16 @@ class TimedReview:
 def measure_review(scenario: str, engine: str, replications: int) -> dict[str, Any]:
     """Runs inside a subprocess: replications step by step, timing only the engine's review
     (the part the engines implement differently); one warm-up replication first."""
-    from sim.metrics import METRICS
-    from sim.replication import run_replication
     from sim.runner import replication_seeds
 
     sc = build(scenario, engine)
     timed = TimedReview(sc.engine)
-    sc = dataclasses.replace(sc, engine=timed)
+    sc = dataclasses.replace(sc, engine=timed)  # not a NumbaEngine: ``run`` goes step by step
     seeds = replication_seeds(0, replications + 1)
-    run_replication(sc, seeds[0])
+    run(sc, seeds[:1])
     timed.seconds = 0.0
-    rows = [run_replication(sc, ss).metrics for ss in seeds[1:]]
-    table = np.array([[m[k] for k in METRICS] for m in rows])
-    return {
-        "review": timed.seconds,
-        "reviews": float(table[:, METRICS.index("reviews")].sum()),
-        "fingerprint": float(np.nansum(table * np.arange(1, table.shape[1] + 1))),
-    }
+    table = run(sc, seeds[1:])
+    return {"review": timed.seconds, **fingerprint(table)}
 
 
 def stage_profile(scenario: str) -> list[tuple[str, float]]:
@@ -479,7 +480,11 @@ def main() -> None:
             print(f"… {scenario} {engine} × {reps}", file=sys.stderr, flush=True)
             runs = [sub(["--one", scenario, engine, str(reps), "0"], env) for _ in range(REPEATS)]
             fingerprints |= {r["fingerprint"] for r in runs}
-            results[engine] = {**runs[0], "wall": statistics.median(r["wall"] for r in runs)}
+            results[engine] = {
+                **runs[0],
+                "wall": statistics.median(r["wall"] for r in runs),
+                "maxrss_mb": max(r["maxrss_mb"] for r in runs),
+            }
         if len(fingerprints) != 1:
             raise SystemExit(f"engines disagree on {scenario}: {results}")
         for engine, r in results.items():
@@ -488,8 +493,8 @@ def main() -> None:
             rows.append((scenario, reps, engine, r, events, ratio))
 
     print("… threads", file=sys.stderr, flush=True)
-    one = [sub(["--one", "medcalc", "numba", "1000", "1"], env)["wall"] for _ in range(3)]
-    two = [sub(["--one", "medcalc", "numba", "1000", "2"], env)["wall"] for _ in range(3)]
+    one = [sub(["--one", "medcalc", "numba", "1000", "1"], env)["wall"] for _ in range(REPEATS)]
+    two = [sub(["--one", "medcalc", "numba", "1000", "2"], env)["wall"] for _ in range(REPEATS)]
     print("… review process alone", file=sys.stderr, flush=True)
     review = {
         engine: [
@@ -534,7 +539,7 @@ def main() -> None:
         )
     lines += [
         "",
-        f"- Threads, medcalc × 1000 (median of 3 subprocesses): 1 thread "
+        f"- Threads, medcalc × 1000 (median of {REPEATS} subprocesses): 1 thread "
         f"{statistics.median(one):.3f} s, 2 threads {statistics.median(two):.3f} s: "
         f"{statistics.median(one) / statistics.median(two):.2f}×.",
         f"- The review process alone (each engine's event loop on the same {REVIEW_REPS} medcalc "

@@ -32,25 +32,15 @@ ALLOCATOR = re.compile(r"malloc|free|memset|memmove|memcpy|memcmp")
 def run_under_perf(reps: int, passes: int) -> None:
     """The profiled process: compile, publish the symbol map, then run the replications."""
     sys.path.insert(0, str(ROOT))
-    import numba
-    import numpy as np
-
-    from sim.cli.compose import compose_config
-    from sim.engines.numba_engine import N_STREAMS, _scenario_arrays
-    from sim.kernels.random import stream_states
+    from benchmarks.engines import build
     from sim.kernels.replications import run_replications
     from sim.metrics import METRICS
     from sim.runner import replication_seeds
-    from sim.scenario import build_scenario
 
-    sc = build_scenario(compose_config(["engine=numba", "policy=phased"]))
-    arrays = _scenario_arrays(sc)
-    states = np.stack([stream_states(s, N_STREAMS) for s in replication_seeds(0, reps)])
-    out = np.full((reps, len(METRICS)), np.nan)
-    board = np.empty((reps, sc.models.n_models, 3))
-    numba.set_num_threads(1)
+    sc = build("medcalc", "numba", threads=1)
+    seeds = replication_seeds(0, reps)
+    sc.engine.run_replications(sc, seeds[:1], len(METRICS))  # compiles
     kernel: Any = run_replications
-    kernel(states[:1], *arrays, out[:1], board[:1])
     addresses: dict[int, str] = {}
     for cres in kernel.overloads.values():
         library = cres.library
@@ -66,7 +56,7 @@ def run_under_perf(reps: int, passes: int) -> None:
     print("ready", flush=True)
     sys.stdin.readline()  # perf is attached
     for _ in range(passes):
-        kernel(states, *arrays, out, board)
+        sc.engine.run_replications(sc, seeds, len(METRICS))
 
 
 def kernel_name(symbol: str) -> str:

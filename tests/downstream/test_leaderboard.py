@@ -13,6 +13,7 @@ from sim.kernels.leaderboard import (
     model_accuracies,
     model_answer,
 )
+from sim.kernels.metrics import DROPPED
 from sim.metrics import leaderboard
 from sim.model.agreement import AgreementRule, agrees, rule_array
 from sim.model.benchmark import Strata, generate_benchmark
@@ -167,7 +168,7 @@ def test_tallies_equal_a_count_of_each_answer(seed: int) -> None:
         return bool(agrees(np.array([a]), np.array([b]), np.array([k]), RULE)[0])
 
     expected = np.zeros((n_models, 3))
-    kept = decision != 3
+    kept = decision != DROPPED
     for i in range(n):
         wrong = not agree(original[i], truth[i], kind[i])
         for m in range(n_models):
