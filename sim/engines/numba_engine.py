@@ -15,7 +15,6 @@ from numpy.typing import NDArray
 from sim.config.validate import ConfigError
 from sim.engines.base import ReviewLog, ReviewProblem
 from sim.engines.simpy_engine import SimpyEngine
-from sim.kernels.random import stream_states
 from sim.kernels.replications import run_replications
 from sim.kernels.review_loop import review_loop
 from sim.model.agreement import rule_array
@@ -24,8 +23,6 @@ from sim.policies.base import KernelPolicy, Policy
 
 if TYPE_CHECKING:
     from sim.scenario import Scenario
-
-N_STREAMS = 7
 
 
 class NumbaEngine:
@@ -122,14 +119,14 @@ class NumbaEngine:
     ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Metrics ``(len(seeds), n_metrics)`` and the evaluated models' accuracies
         ``(len(seeds), M, 3)`` of whole replications, one per seed."""
-        states = np.stack([stream_states(s, N_STREAMS) for s in seeds])
+        pools = np.array([s.pool for s in seeds], dtype=np.uint32).reshape(len(seeds), -1)
         out = np.full((len(seeds), n_metrics), np.nan)  # estimate metrics stay NaN
         board = np.empty((len(seeds), sc.models.n_models, 3))
         previous = numba.get_num_threads()
         numba.set_num_threads(self.threads)
         try:
             kernel: Any = run_replications
-            kernel(states, *_scenario_arrays(sc), out, board)
+            kernel(pools, *_scenario_arrays(sc), out, board)
         finally:
             numba.set_num_threads(previous)
         return out, board

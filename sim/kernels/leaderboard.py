@@ -16,7 +16,7 @@ from numba import njit
 
 from sim.kernels.agreement import agrees_one
 from sim.kernels.metrics import DROPPED
-from sim.kernels.random import uniform_at
+from sim.kernels.random import bits_at, bits_below, uniform_at
 
 N_LEADERBOARD_METRICS = 6
 ANSWER_WRONG, ANSWER_TRUTH, ANSWER_ORIGINAL = 0, 1, 2
@@ -62,7 +62,9 @@ def model_accuracies(
     ``accuracy`` is ``(M, G)`` (per model and group), ``blind_spot`` ``(M,)``. The maintained
     benchmark leaves out dropped items; every label set scores its own items. Tallies the
     answers of :func:`model_answer` without branching on them (both of a pair's draws are
-    made; a draw has no side effect), which lets the per-model loop run in vector lanes."""
+    made; a draw has no side effect) and compares the draws' integer bits with integer
+    thresholds (:func:`~sim.kernels.random.bits_below`), which lets the per-model loop run in
+    vector lanes."""
     n = truth.shape[0]
     n_models = accuracy.shape[0]
     wrong = np.empty(n, dtype=np.int64)
@@ -78,20 +80,22 @@ def model_accuracies(
         truth_on_original[i] = agrees_one(truth[i], original[i], k, rule)
         truth_on_final[i] = is_kept and agrees_one(truth[i], final[i], k, rule)
         original_on_final[i] = is_kept and agrees_one(original[i], final[i], k, rule)
-    item_accuracy = np.empty(n)
+    n_groups = accuracy.shape[1]
+    group_below = np.empty(n_groups, dtype=np.uint64)
+    item_below = np.empty(n, dtype=np.uint64)
     for m in range(n_models):
+        for g in range(n_groups):
+            group_below[g] = bits_below(accuracy[m, g])
         for i in range(n):
-            item_accuracy[i] = accuracy[m, group[i]]
-        blind = blind_spot[m]
+            item_below[i] = group_below[group[i]]
+        blind_below = bits_below(blind_spot[m])
         hits_original = 0
         hits_maintained = 0
         hits_truth = 0
         for i in range(n):
             base = 2 * (i * n_models + m)
-            says_original = wrong[i] & np.int64(uniform_at(key, base) < blind)
-            says_truth = (1 - says_original) & np.int64(
-                uniform_at(key, base + 1) < item_accuracy[i]
-            )
+            says_original = wrong[i] & np.int64(bits_at(key, base) < blind_below)
+            says_truth = (1 - says_original) & np.int64(bits_at(key, base + 1) < item_below[i])
             hits_original += says_truth * truth_on_original[i] + says_original
             hits_maintained += says_truth * truth_on_final[i] + says_original * original_on_final[i]
             hits_truth += says_truth + says_original * (1 - wrong[i])

@@ -20,6 +20,33 @@ def stream_states(seed: np.random.SeedSequence, n_streams: int) -> np.ndarray:
     return state
 
 
+# SeedSequence's output hash (numpy/random/bit_generator.pyx): 32-bit words, masked to 32 bits.
+_INIT_B = 0x8B51F9DD
+_MULT_B = 0x58F38DED
+_XSHIFT = 16
+_MASK32 = 0xFFFFFFFF
+
+
+@njit(cache=True)
+def states_from_pool(pool: np.ndarray, out: np.ndarray) -> None:
+    """``out`` ``(n_streams, 4)`` = :func:`stream_states` of the ``SeedSequence`` whose entropy
+    pool (``seed.pool``, uint32[4]) is ``pool``, without Python's per-word loop."""
+    n_pool = pool.shape[0]
+    hash_const = np.uint64(_INIT_B)
+    word = 0
+    for i in range(out.shape[0]):
+        for j in range(4):
+            value = np.uint64(0)
+            for half in range(2):
+                mixed = np.uint64(pool[word % n_pool]) ^ hash_const
+                hash_const = (hash_const * np.uint64(_MULT_B)) & np.uint64(_MASK32)
+                mixed = (mixed * hash_const) & np.uint64(_MASK32)
+                mixed ^= mixed >> np.uint64(_XSHIFT)
+                value |= mixed << np.uint64(32 * half)
+                word += 1
+            out[i, j] = value
+
+
 @njit(cache=True, inline="always")
 def _rotl(x: np.uint64, k: int) -> np.uint64:
     return (x << np.uint64(k)) | (x >> np.uint64(64 - k))
@@ -43,6 +70,37 @@ def next_u64(s: np.ndarray) -> np.uint64:
 def uniform(s: np.ndarray) -> float:
     """A float64 in [0, 1) with 53 random bits."""
     return float(next_u64(s) >> np.uint64(11)) * _TWO_53
+
+
+@njit(cache=True)
+def held(s: np.ndarray) -> tuple[np.uint64, np.uint64, np.uint64, np.uint64]:
+    """The state of stream ``s`` as a tuple, for a hot loop to keep in registers and draw from
+    with :func:`uniform_held`; :func:`release` writes it back. The draws are those of
+    :func:`uniform` on ``s``."""
+    return s[0], s[1], s[2], s[3]
+
+
+@njit(cache=True)
+def release(s: np.ndarray, state: tuple[np.uint64, np.uint64, np.uint64, np.uint64]) -> None:
+    """Write a held state back into stream ``s``."""
+    s[0], s[1], s[2], s[3] = state
+
+
+@njit(cache=True)
+def uniform_held(
+    state: tuple[np.uint64, np.uint64, np.uint64, np.uint64],
+) -> tuple[float, tuple[np.uint64, np.uint64, np.uint64, np.uint64]]:
+    """:func:`uniform` on a held state: the draw and the advanced state."""
+    s0, s1, s2, s3 = state
+    result = _rotl(s1 * np.uint64(5), 7) * np.uint64(9)
+    t = s1 << np.uint64(17)
+    s2 ^= s0
+    s3 ^= s1
+    s1 ^= s2
+    s0 ^= s3
+    s2 ^= t
+    s3 = _rotl(s3, 45)
+    return float(result >> np.uint64(11)) * _TWO_53, (s0, s1, s2, s3)
 
 
 @njit(cache=True)
@@ -119,9 +177,25 @@ def _mix64(z: np.uint64) -> np.uint64:
     return z ^ (z >> np.uint64(31))
 
 
+@njit(cache=True, inline="always")
+def bits_at(key: np.uint64, index: int) -> np.uint64:
+    """The 53 random bits behind :func:`uniform_at` ``(key, index)``, as an integer."""
+    return _mix64(key + np.uint64(index + 1) * _GOLDEN) >> np.uint64(11)
+
+
 @njit(cache=True)
 def uniform_at(key: np.uint64, index: int) -> float:
     """The ``index``-th uniform of a counter-based stream (SplitMix64 of key + index * golden
     ratio): random access, so a draw never depends on which draws came before it."""
-    z = _mix64(key + np.uint64(index + 1) * _GOLDEN)
-    return float(z >> np.uint64(11)) * _TWO_53
+    return float(bits_at(key, index)) * _TWO_53
+
+
+@njit(cache=True)
+def bits_below(p: float) -> np.uint64:
+    """The integer ``t`` with ``bits_at(k, i) < t`` exactly when ``uniform_at(k, i) < p``:
+    a uniform is ``b / 2**53`` for an integer ``b``, so ``b < p * 2**53`` iff ``b < ceil``."""
+    if not p > 0.0:
+        return np.uint64(0)
+    if p >= 1.0:
+        return np.uint64(1) << np.uint64(53)
+    return np.uint64(math.ceil(p * 9007199254740992.0))

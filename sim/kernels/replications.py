@@ -12,10 +12,11 @@ from sim.kernels.agreement import agrees_one
 from sim.kernels.leaderboard import N_LEADERBOARD_METRICS, leaderboard_metrics, model_accuracies
 from sim.kernels.metrics import N_METRICS, replication_metrics
 from sim.kernels.policies import finalize, triage_keys
-from sim.kernels.random import next_u64
+from sim.kernels.random import next_u64, states_from_pool
 from sim.kernels.review_loop import review_loop
 
 WORLD, AUDIT, RECOMPUTE, REVIEWS, CALENDAR, POLICY, DOWNSTREAM = 0, 1, 2, 3, 4, 5, 6
+N_STREAMS = 7
 
 
 @njit(cache=True)
@@ -241,7 +242,7 @@ def run_one(
 
 @njit(cache=True, parallel=True)
 def run_replications(
-    states: np.ndarray,
+    pools: np.ndarray,
     size: np.ndarray,
     s_group: np.ndarray,
     s_kind: np.ndarray,
@@ -271,10 +272,11 @@ def run_replications(
     out: np.ndarray,
     board: np.ndarray,
 ) -> None:
-    """``out[r]`` = metrics and ``board[r]`` = model accuracies of replication ``r`` from
-    streams ``states[r]`` ``(7, 4)``."""
-    for r in prange(states.shape[0]):
-        st = states[r].copy()
+    """``out[r]`` = metrics and ``board[r]`` = model accuracies of replication ``r`` from the
+    seven streams of the ``SeedSequence`` whose entropy pool is ``pools[r]``."""
+    for r in prange(pools.shape[0]):
+        st = np.empty((N_STREAMS, 4), dtype=np.uint64)
+        states_from_pool(pools[r], st)
         run_one(
             st,
             size,

@@ -11,7 +11,7 @@ from numba import njit
 from sim.kernels.agreement import agrees_one
 from sim.kernels.calendar import finish_of_work
 from sim.kernels.review_queue import heap_pop, heap_push
-from sim.kernels.world import review_draw
+from sim.kernels.world import review_draw, review_wrong_label
 
 OFF, FREE, BUSY, DONE = 0, 1, 2, 3
 
@@ -186,21 +186,9 @@ def review_loop(
                 continue
             item = int(entry[2])
             stage = int(entry[3])
-            minutes, error_u, wrong_label = review_draw(
-                review_key,
-                item,
-                stage,
-                stratum[item],
-                value_kind[item],
-                truth[item],
-                s_lo,
-                s_hi,
-                s_ncat,
-                s_complexity,
-                median_minutes,
-                sigma,
-                profile,
-                rule,
+            j = stratum[item]
+            minutes, error_u = review_draw(
+                review_key, item, stage, j, s_complexity, median_minutes, sigma
             )
             if not specialty[e, group[item]]:
                 minutes *= slowdown
@@ -226,7 +214,21 @@ def review_loop(
             spent_seconds += seconds
             spent_usd += usd
             running += 1
-            label = wrong_label if error_u < error_probability[e] else truth[item]
+            label = truth[item]
+            if error_u < error_probability[e]:
+                label = review_wrong_label(
+                    review_key,
+                    item,
+                    stage,
+                    j,
+                    value_kind[item],
+                    truth[item],
+                    s_lo,
+                    s_hi,
+                    s_ncat,
+                    profile,
+                    rule,
+                )
             log[n_log, 0] = item
             log[n_log, 1] = e
             log[n_log, 2] = stage + 1

@@ -24,7 +24,7 @@ from sim.kernels.labels import (
     shifted_value,
     value_from_uniform,
 )
-from sim.kernels.random import beta, uniform, uniform_at
+from sim.kernels.random import beta, held, release, uniform, uniform_at, uniform_held
 
 
 @njit_no_refcounts
@@ -72,13 +72,18 @@ def generate_benchmark(
     numeric_w = profile[3] + profile[4]
     extraction_ratio = profile[3] / numeric_w if numeric_w > 0.0 else 1.0
     i = 0
+    st = held(s)
     for j in range(S):
         k = s_kind[j]
         lo, hi, ncat = s_lo[j], s_hi[j], s_ncat[j]
         share = profile[5] / w_total if math.isnan(s_under[j]) else s_under[j]
         for _ in range(size[j]):
-            u_truth, u_wrong, u_mode = uniform(s), uniform(s), uniform(s)
-            u_fab, u_sign, u_extra = uniform(s), uniform(s), uniform(s)
+            u_truth, st = uniform_held(st)
+            u_wrong, st = uniform_held(st)
+            u_mode, st = uniform_held(st)
+            u_fab, st = uniform_held(st)
+            u_sign, st = uniform_held(st)
+            u_extra, st = uniform_held(st)
             stratum[i] = j
             group[i] = s_group[j]
             kind[i] = k
@@ -103,6 +108,7 @@ def generate_benchmark(
             original[i] = o
             mode[i] = m
             i += 1
+    release(s, st)
 
 
 @njit(cache=True)
@@ -122,10 +128,12 @@ def run_audit(
     for j in range(n_strata):
         sens[j] = stratum_probability(s, sensitivity, concentration)
         spec[j] = stratum_probability(s, specificity, concentration)
+    st = held(s)
     for i in range(stratum.shape[0]):
-        u = uniform(s)
+        u, st = uniform_held(st)
         j = stratum[i]
         flagged[i] = u < sens[j] if wrong[i] else u < 1.0 - spec[j]
+    release(s, st)
 
 
 @njit(cache=True)
@@ -160,12 +168,22 @@ def run_recompute(
     acc = np.empty(S)
     for j in range(S):
         acc[j] = stratum_probability(s, run_accuracy, concentration)
+    st = held(s)
     for i in range(n):
         j = stratum[i]
-        blind = wrong[i] and uniform(s) < error_correlation
+        blind = False
+        if wrong[i]:
+            u, st = uniform_held(st)
+            blind = u < error_correlation
         target = original[i] if blind else truth[i]
-        if not blind and uniform(s) < systematic_error_probability:
-            u_value, u_sign, u_extra = uniform(s), uniform(s), uniform(s)
+        systematic = False
+        if not blind:
+            u, st = uniform_held(st)
+            systematic = u < systematic_error_probability
+        if systematic:
+            u_value, st = uniform_held(st)
+            u_sign, st = uniform_held(st)
+            u_extra, st = uniform_held(st)
             target = independent_error(
                 truth[i],
                 kind[i],
@@ -179,12 +197,17 @@ def run_recompute(
                 rule,
             )
         for r in range(k):
-            if uniform(s) < acc[j]:
+            u, st = uniform_held(st)
+            if u < acc[j]:
                 runs[i, r] = target
-            elif uniform(s) < abstain_probability:
+                continue
+            u, st = uniform_held(st)
+            if u < abstain_probability:
                 runs[i, r] = np.nan
             else:
-                u_value, u_sign, u_extra = uniform(s), uniform(s), uniform(s)
+                u_value, st = uniform_held(st)
+                u_sign, st = uniform_held(st)
+                u_extra, st = uniform_held(st)
                 runs[i, r] = independent_error(
                     truth[i],
                     kind[i],
@@ -197,6 +220,7 @@ def run_recompute(
                     profile,
                     rule,
                 )
+    release(s, st)
     consensus_rows(runs, kind, consensus_runs, rule, consensus, label)
 
 
@@ -209,32 +233,44 @@ def consensus_rows(
     consensus: np.ndarray,
     label: np.ndarray,
 ) -> None:
-    """m-of-k consensus of each row of ``runs`` ``(n, k)``."""
+    """m-of-k consensus of each row of ``runs`` ``(n, k)``: the run agreed with by the most
+    runs (the first on ties) wins if at least m runs agree with it. Equal runs (NaN with NaN)
+    have equal support, so support is counted once per distinct value, weighted by its count,
+    in order of first appearance: the same winner as comparing every pair of runs."""
     n, k = runs.shape
+    value = np.empty(k)
+    count = np.empty(k, dtype=np.int64)
     for i in range(n):
-        first = runs[i, 0]
-        same = True
-        for r in range(1, k):
+        n_values = 0
+        for r in range(k):
             v = runs[i, r]
-            if not (v == first or (math.isnan(v) and math.isnan(first))):
-                same = False
-                break
-        if same:  # every run supports every run: the first wins, as in the general case
+            v_na = math.isnan(v)
+            seen = False
+            for d in range(n_values):
+                if value[d] == v or (v_na and math.isnan(value[d])):
+                    count[d] += 1
+                    seen = True
+                    break
+            if not seen:
+                value[n_values] = v
+                count[n_values] = 1
+                n_values += 1
+        if n_values == 1:  # every run supports every run
             consensus[i] = k >= consensus_runs
-            label[i] = first if consensus[i] else np.nan
+            label[i] = value[0] if consensus[i] else np.nan
             continue
         best = 0
         best_support = -1
-        for ref in range(k):
+        for ref in range(n_values):
             support = 0
-            for r in range(k):
-                if agrees_one(runs[i, r], runs[i, ref], kind[i], rule):
-                    support += 1
+            for d in range(n_values):
+                if agrees_one(value[d], value[ref], kind[i], rule):
+                    support += count[d]
             if support > best_support:
                 best_support = support
                 best = ref
         consensus[i] = best_support >= consensus_runs
-        label[i] = runs[i, best] if consensus[i] else np.nan
+        label[i] = value[best] if consensus[i] else np.nan
 
 
 DRAWS_PER_REVIEW = 8
@@ -246,26 +282,38 @@ def review_draw(
     item: int,
     stage: int,
     j: int,
+    s_complexity: np.ndarray,
+    median_minutes: float,
+    sigma: float,
+) -> tuple[float, float]:
+    """The draws of review ``(item, stage)`` of an item in stratum ``j``: a specialist's
+    minutes and the uniform that decides an expert error. Counter-based on ``key``, so it is
+    the same whenever and wherever it is asked for."""
+    c = (item * 3 + stage) * DRAWS_PER_REVIEW
+    u1 = 1.0 - uniform_at(key, c)
+    u2 = uniform_at(key, c + 1)
+    z = math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
+    return median_minutes * s_complexity[j] * math.exp(sigma * z), uniform_at(key, c + 2)
+
+
+@njit_no_refcounts
+def review_wrong_label(
+    key: np.uint64,
+    item: int,
+    stage: int,
+    j: int,
     kind: int,
     truth: float,
     s_lo: np.ndarray,
     s_hi: np.ndarray,
     s_ncat: np.ndarray,
-    s_complexity: np.ndarray,
-    median_minutes: float,
-    sigma: float,
     profile: np.ndarray,
     rule: np.ndarray,
-) -> tuple[float, float, float]:
-    """The draws of review ``(item, stage)`` of an item in stratum ``j``: a specialist's
-    minutes, the uniform that decides an expert error, and the label a wrong expert gives.
-    Counter-based on ``key``, so it is the same whenever and wherever it is asked for."""
+) -> float:
+    """The label a wrong expert gives at review ``(item, stage)``, from the same counters as
+    :func:`review_draw`; only drawn when the expert errs."""
     c = (item * 3 + stage) * DRAWS_PER_REVIEW
-    u1 = 1.0 - uniform_at(key, c)
-    u2 = uniform_at(key, c + 1)
-    z = math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
-    error_u = uniform_at(key, c + 2)
-    wrong = independent_error(
+    return independent_error(
         truth,
         kind,
         s_lo[j],
@@ -277,7 +325,6 @@ def review_draw(
         profile,
         rule,
     )
-    return median_minutes * s_complexity[j] * math.exp(sigma * z), error_u, wrong
 
 
 @njit(cache=True)

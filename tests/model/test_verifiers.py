@@ -120,9 +120,11 @@ def _consensus_by_definition(row: np.ndarray, kind: int, m: int) -> tuple[bool, 
 @settings(max_examples=300, deadline=None)
 @given(
     values=st.lists(
-        st.sampled_from([np.nan, 0.0, 3.0, 4.0, 5.0, 100.0, 104.0, 110.0]), min_size=1, max_size=7
+        st.sampled_from([np.nan, 0.0, -0.0, 3.0, 4.0, 5.0, 100.0, 104.0, 110.0]),
+        min_size=1,
+        max_size=7,
     ),
-    kind=st.sampled_from([0, 1]),
+    kind=st.sampled_from([0, 1, 2, 3]),
     m=st.integers(1, 7),
 )
 def test_consensus_matches_its_definition(values: list[float], kind: int, m: int) -> None:
@@ -130,5 +132,6 @@ def test_consensus_matches_its_definition(values: list[float], kind: int, m: int
     ok, label = consensus_of_runs(runs, np.array([kind], dtype=np.int8), m, RULE)
     want_ok, want_label = _consensus_by_definition(runs[0], kind, m)
     assert bool(ok[0]) == want_ok
-    if want_ok:
+    if want_ok:  # the winning run itself, to the sign of a zero
         np.testing.assert_array_equal(label[0], want_label)
+        assert np.signbit(label[0]) == np.signbit(want_label)
