@@ -327,6 +327,30 @@ def review_wrong_label(
     )
 
 
+@njit_no_refcounts
+def review_draws_with_label(
+    key: np.uint64,
+    item: int,
+    stage: int,
+    j: int,
+    kind: int,
+    truth: float,
+    s_lo: np.ndarray,
+    s_hi: np.ndarray,
+    s_ncat: np.ndarray,
+    s_complexity: np.ndarray,
+    median_minutes: float,
+    sigma: float,
+    profile: np.ndarray,
+    rule: np.ndarray,
+) -> tuple[float, float, float]:
+    """:func:`review_draw` and :func:`review_wrong_label` in one call, for callers outside
+    compiled code."""
+    minutes, error_u = review_draw(key, item, stage, j, s_complexity, median_minutes, sigma)
+    wrong = review_wrong_label(key, item, stage, j, kind, truth, s_lo, s_hi, s_ncat, profile, rule)
+    return minutes, error_u, wrong
+
+
 @njit(cache=True)
 def build_windows(
     hours_per_weekday: np.ndarray,

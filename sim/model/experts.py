@@ -127,20 +127,19 @@ class ReviewDraws:
 
     def draw(self, item: int, stage: int) -> tuple[float, float, float]:
         """``(specialist minutes, error uniform, wrong label)`` of review ``(item, stage)``."""
-        j = int(self.stratum[item])
-        minutes, error_u = world.review_draw(
-            self.key, item, stage, j, self.complexity, self.median_minutes, self.sigma
-        )
-        wrong = world.review_wrong_label(
+        minutes, error_u, wrong = world.review_draws_with_label(
             self.key,
             item,
             stage,
-            j,
+            int(self.stratum[item]),
             int(self.value_kind[item]),
             float(self.truth[item]),
             self.value_min,
             self.value_max,
             self.n_categories,
+            self.complexity,
+            self.median_minutes,
+            self.sigma,
             self.profile,
             self.rule,
         )
