@@ -43,6 +43,7 @@ from sim.config.schema import (  # noqa: E402
     ScenarioConfig,
     StratumConfig,
 )
+from sim.kernels.review_loop import review_loop  # noqa: E402
 
 TRIO = [
     ("internal medicine", ["lab", "dosage", "physical"], [2, 0, 2, 0, 0, 0, 0], 18.0),
@@ -178,70 +179,71 @@ class TimedReview:
         return log
 
 
+@njit(cache=True)
+def review_batch(
+    keys: np.ndarray,
+    group: np.ndarray,
+    kind: np.ndarray,
+    truth: np.ndarray,
+    stratum: np.ndarray,
+    review_keys: np.ndarray,
+    budgets: np.ndarray,
+    window_start: np.ndarray,
+    window_end: np.ndarray,
+    window_offsets: np.ndarray,
+    offsets: np.ndarray,
+    shared: tuple[Any, ...],
+    n_logged: np.ndarray,
+    expert_label: np.ndarray,
+) -> None:
+    """Every problem's event loop in one compiled call (see :func:`compiled_review_seconds`)."""
+    s_lo, s_hi, s_ncat, s_cx, median, sigma, profile = shared[:7]
+    specialty, slowdown, usd_per_hour, error_p, double, rule = shared[7:]
+    n = keys.shape[1]
+    for p in range(keys.shape[0]):
+        q = 0
+        for i in range(n):
+            q += np.isfinite(keys[p, i])
+        log = np.empty((3 * q, 9))
+        reviewed = np.zeros(n, dtype=np.bool_)
+        lo, hi = window_offsets[p], window_offsets[p + 1]
+        n_logged[p] = review_loop(
+            keys[p],
+            group[p],
+            kind[p],
+            truth[p],
+            stratum[p],
+            review_keys[p],
+            s_lo,
+            s_hi,
+            s_ncat,
+            s_cx,
+            median,
+            sigma,
+            profile,
+            specialty,
+            slowdown,
+            usd_per_hour,
+            error_p,
+            window_start[lo:hi],
+            window_end[lo:hi],
+            offsets[p],
+            budgets[p, 0],
+            budgets[p, 1],
+            double,
+            rule,
+            log,
+            expert_label[p],
+            reviewed,
+        )
+
+
 def compiled_review_seconds(handed: list[tuple[Any, Any]], passes: int = 5) -> float:
     """Seconds for the numba event loop to run every handed ``(problem, log)`` inside one
     compiled call, as a compiled replication runs it (no per-call conversion of arguments and
     results); median of ``passes``. Each pass must log as many reviews and give the same
     verdicts as the engine did."""
-    from sim.kernels.review_loop import review_loop
     from sim.model.agreement import rule_array
-
-    @njit(cache=True)
-    def review_batch(
-        keys: np.ndarray,
-        group: np.ndarray,
-        kind: np.ndarray,
-        truth: np.ndarray,
-        stratum: np.ndarray,
-        review_keys: np.ndarray,
-        budgets: np.ndarray,
-        window_start: np.ndarray,
-        window_end: np.ndarray,
-        window_offsets: np.ndarray,
-        offsets: np.ndarray,
-        shared: tuple[Any, ...],
-        n_logged: np.ndarray,
-        expert_label: np.ndarray,
-    ) -> None:
-        s_lo, s_hi, s_ncat, s_cx, median, sigma, profile = shared[:7]
-        specialty, slowdown, usd_per_hour, error_p, double, rule = shared[7:]
-        n = keys.shape[1]
-        for p in range(keys.shape[0]):
-            q = 0
-            for i in range(n):
-                q += np.isfinite(keys[p, i])
-            log = np.empty((3 * q, 9))
-            reviewed = np.zeros(n, dtype=np.bool_)
-            lo, hi = window_offsets[p], window_offsets[p + 1]
-            n_logged[p] = review_loop(
-                keys[p],
-                group[p],
-                kind[p],
-                truth[p],
-                stratum[p],
-                review_keys[p],
-                s_lo,
-                s_hi,
-                s_ncat,
-                s_cx,
-                median,
-                sigma,
-                profile,
-                specialty,
-                slowdown,
-                usd_per_hour,
-                error_p,
-                window_start[lo:hi],
-                window_end[lo:hi],
-                offsets[p],
-                budgets[p, 0],
-                budgets[p, 1],
-                double,
-                rule,
-                log,
-                expert_label[p],
-                reviewed,
-            )
 
     problems = [problem for problem, _ in handed]
     first, draws, pool = problems[0], problems[0].draws, problems[0].pool

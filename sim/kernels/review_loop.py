@@ -10,7 +10,7 @@ from numba import njit
 
 from sim.kernels.agreement import agrees_one
 from sim.kernels.calendar import finish_of_work
-from sim.kernels.review_queue import heap_pop, heap_push
+from sim.kernels.review_queue import heap_push, pop_next, ranked_entries
 from sim.kernels.world import review_draw, review_wrong_label
 
 OFF, FREE, BUSY, DONE = 0, 1, 2, 3
@@ -63,10 +63,17 @@ def review_loop(
     seq = 0.0
     version = np.zeros(n)
     started = np.zeros(n, dtype=np.bool_)
-    for i in range(n):
-        if math.isfinite(keys[i]):
-            size = heap_push(heap, size, keys[i], seq, i, 0.0, 0.0)
-            seq += 1.0
+    ranked_item = np.empty(n_live, dtype=np.int64)
+    ranked_seq = np.empty(n_live, dtype=np.int64)
+    n_ranked = ranked_entries(keys, ranked_item, ranked_seq)
+    front = 0
+    if n_ranked < 0:
+        n_ranked = 0
+        for i in range(n):
+            if math.isfinite(keys[i]):
+                size = heap_push(heap, size, keys[i], seq, i, 0.0, 0.0)
+                seq += 1.0
+    seq = float(n_live)
 
     first_label = np.full(n, np.nan)
     reviewer = np.full((n, 3), -1, dtype=np.int64)
@@ -155,8 +162,8 @@ def review_loop(
                 continue
             n_skipped = 0
             found = False
-            while size > 0:
-                size = heap_pop(heap, size, entry)
+            while size > 0 or front < n_ranked:
+                size, front = pop_next(heap, size, ranked_item, ranked_seq, front, n_ranked, entry)
                 item = int(entry[2])
                 stage = int(entry[3])
                 if stage == 0 and (entry[4] != version[item] or started[item]):
