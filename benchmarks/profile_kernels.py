@@ -1,14 +1,14 @@
-"""Where a compiled medcalc replication spends its time, per kernel, sampled by Linux ``perf``.
+"""Where a compiled replication spends its time, per kernel, sampled by Linux ``perf``.
 
-    python benchmarks/profile_kernels.py              # needs perf; writes the table below
-    python benchmarks/profile_kernels.py --reps 2000
+    python benchmarks/profile_kernels.py                          # medcalc x 1000, needs perf
+    python benchmarks/profile_kernels.py --scenario 1e6 --reps 1 --passes 20
 
 A child process compiles the whole-replication kernel in a fresh cache (so LLVM's symbols are at
 hand) and writes ``/tmp/perf-<pid>.map`` so perf can name the compiled functions; only then is
-``perf record`` attached to it, and the child runs ``--reps`` replications on one thread,
-``--passes`` times. Shares count the samples in compiled code and the C runtime it calls (libm,
-the allocator, Numba's reference counts), not the interpreter. Writes
-``benchmarks/results/profile_kernels.md``."""
+``perf record`` attached to it, and the child runs ``--reps`` replications of ``--scenario``
+(a scenario of ``benchmarks/engines.py``) on one thread, ``--passes`` times. Shares count the
+samples in compiled code and the C runtime it calls (libm, the allocator, Numba's reference
+counts), not the interpreter. Writes ``benchmarks/results/profile_kernels_<scenario>.md``."""
 
 from __future__ import annotations
 
@@ -24,12 +24,12 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-OUT = ROOT / "benchmarks" / "results" / "profile_kernels.md"
+RESULTS = ROOT / "benchmarks" / "results"
 RUNTIME = ("libm", "_nrt_python", "_helperlib")
 ALLOCATOR = re.compile(r"malloc|free|memset|memmove|memcpy|memcmp")
 
 
-def run_under_perf(reps: int, passes: int) -> None:
+def run_under_perf(scenario: str, reps: int, passes: int) -> None:
     """The profiled process: compile, publish the symbol map, then run the replications."""
     sys.path.insert(0, str(ROOT))
     from benchmarks.engines import build
@@ -37,7 +37,7 @@ def run_under_perf(reps: int, passes: int) -> None:
     from sim.metrics import METRICS
     from sim.runner import replication_seeds
 
-    sc = build("medcalc", "numba", threads=1)
+    sc = build(scenario, "numba", threads=1)
     seeds = replication_seeds(0, reps)
     sc.engine.run_replications(sc, seeds[:1], len(METRICS))  # compiles
     kernel: Any = run_replications
@@ -75,19 +75,21 @@ def kernel_name(symbol: str) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
+    ap.add_argument("--scenario", default="medcalc")
     ap.add_argument("--reps", type=int, default=1000)
     ap.add_argument("--passes", type=int, default=30)
     ap.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.inner:
-        run_under_perf(args.reps, args.passes)
+        run_under_perf(args.scenario, args.reps, args.passes)
         return
     if shutil.which("perf") is None:
         raise SystemExit("profile_kernels: needs Linux perf on PATH (apt install linux-perf)")
     with tempfile.TemporaryDirectory(prefix="profile-") as tmp:
         data = Path(tmp) / "perf.data"
         env = {**os.environ, "NUMBA_CACHE_DIR": str(Path(tmp) / "numba")}
-        inner = [sys.executable, __file__, "--inner", "--reps", str(args.reps)]
+        inner = [sys.executable, __file__, "--inner", "--scenario", args.scenario]
+        inner += ["--reps", str(args.reps)]
         inner += ["--passes", str(args.passes)]
         child = subprocess.Popen(
             inner, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
@@ -124,10 +126,11 @@ def main() -> None:
             shares[name] = shares.get(name, 0.0) + percent
     total = sum(shares.values())
     lines = [
-        "# Where a compiled medcalc replication spends its time",
+        f"# Where a compiled {args.scenario} replication spends its time",
         "",
-        f"`python benchmarks/profile_kernels.py --reps {args.reps} --passes {args.passes}`: "
-        "perf samples at 4 kHz, one thread, policy phased. Share of the samples in compiled "
+        f"`python benchmarks/profile_kernels.py --scenario {args.scenario} --reps {args.reps} "
+        f"--passes {args.passes}`: perf samples at 4 kHz, one thread, policy phased (the "
+        "scenarios of `benchmarks/engines.py`). Share of the samples in compiled "
         "code and the C runtime it calls; functions LLVM inlined count in their caller.",
         "",
         "| function | share |",
@@ -140,8 +143,9 @@ def main() -> None:
     ]
     table = "\n".join(lines) + "\n"
     print(table)
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(table)
+    out = RESULTS / f"profile_kernels_{args.scenario}.md"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(table)
 
 
 if __name__ == "__main__":
