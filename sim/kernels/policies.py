@@ -9,6 +9,7 @@ import numpy as np
 from numba import njit
 
 from sim.kernels.agreement import relative_disagreement_one
+from sim.kernels.order import stable_argsort
 from sim.kernels.random import permutation
 
 NONE, RANDOM, DISAGREEMENT, PHASED = 0, 1, 2, 3
@@ -73,7 +74,7 @@ def triage_keys(
     neg = np.empty(m)
     for q in range(m):
         neg[q] = -d[queued[q]]
-    order = queued[np.argsort(neg, kind="mergesort")]
+    order = queued[stable_argsort(neg)]
     if policy == PHASED and audit_first:
         first = np.empty(m, dtype=np.int64)
         f = 0
@@ -104,7 +105,7 @@ def triage_keys(
     neg_rest = np.empty(r)
     for q in range(r):
         neg_rest[q] = -d[rest[q]]
-    rest = rest[np.argsort(neg_rest, kind="mergesort")]
+    rest = rest[stable_argsort(neg_rest)]
     for q in range(r):
         keys[rest[q]] = nxt + q
 
