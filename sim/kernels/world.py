@@ -159,8 +159,8 @@ def run_recompute(
     consensus: np.ndarray,
     label: np.ndarray,
 ) -> None:
-    """k runs per item (``runs`` is ``(n, k)``) and m-of-k consensus: the run agreed with by
-    the most runs (first on ties) wins if at least m runs agree with it. A run that is "right"
+    """k runs per item (``runs`` is ``(n, k)``) and their m-of-k consensus
+    (:func:`consensus_row`), item by item. A run that is "right"
     returns the item's target: the original's error on a shared blind spot, else a wrong value
     of the pipeline's own with ``systematic_error_probability``, else the truth."""
     n, k = runs.shape
@@ -168,6 +168,8 @@ def run_recompute(
     acc = np.empty(S)
     for j in range(S):
         acc[j] = stratum_probability(s, run_accuracy, concentration)
+    value = np.empty(k)
+    count = np.empty(k, dtype=np.int64)
     st = held(s)
     for i in range(n):
         j = stratum[i]
@@ -196,11 +198,13 @@ def run_recompute(
                 profile,
                 rule,
             )
+        all_target = True
         for r in range(k):
             u, st = uniform_held(st)
             if u < acc[j]:
                 runs[i, r] = target
                 continue
+            all_target = False
             u, st = uniform_held(st)
             if u < abstain_probability:
                 runs[i, r] = np.nan
@@ -220,8 +224,14 @@ def run_recompute(
                     profile,
                     rule,
                 )
+        if all_target:  # every run is the target: consensus_row's one-value case
+            consensus[i] = k >= consensus_runs
+            label[i] = target if consensus[i] else np.nan
+        else:
+            consensus[i], label[i] = consensus_row(
+                runs, i, kind[i], consensus_runs, rule, value, count
+            )
     release(s, st)
-    consensus_rows(runs, kind, consensus_runs, rule, consensus, label)
 
 
 @njit(cache=True)
@@ -233,44 +243,59 @@ def consensus_rows(
     consensus: np.ndarray,
     label: np.ndarray,
 ) -> None:
-    """m-of-k consensus of each row of ``runs`` ``(n, k)``: the run agreed with by the most
-    runs (the first on ties) wins if at least m runs agree with it. Equal runs (NaN with NaN)
-    have equal support, so support is counted once per distinct value, weighted by its count,
-    in order of first appearance: the same winner as comparing every pair of runs."""
-    n, k = runs.shape
+    """m-of-k consensus of each row of ``runs`` ``(n, k)`` (:func:`consensus_row`)."""
+    k = runs.shape[1]
     value = np.empty(k)
     count = np.empty(k, dtype=np.int64)
-    for i in range(n):
-        n_values = 0
-        for r in range(k):
-            v = runs[i, r]
-            v_na = math.isnan(v)
-            seen = False
-            for d in range(n_values):
-                if value[d] == v or (v_na and math.isnan(value[d])):
-                    count[d] += 1
-                    seen = True
-                    break
-            if not seen:
-                value[n_values] = v
-                count[n_values] = 1
-                n_values += 1
-        if n_values == 1:  # every run supports every run
-            consensus[i] = k >= consensus_runs
-            label[i] = value[0] if consensus[i] else np.nan
-            continue
-        best = 0
-        best_support = -1
-        for ref in range(n_values):
-            support = 0
-            for d in range(n_values):
-                if agrees_one(value[d], value[ref], kind[i], rule):
-                    support += count[d]
-            if support > best_support:
-                best_support = support
-                best = ref
-        consensus[i] = best_support >= consensus_runs
-        label[i] = value[best] if consensus[i] else np.nan
+    for i in range(runs.shape[0]):
+        consensus[i], label[i] = consensus_row(runs, i, kind[i], consensus_runs, rule, value, count)
+
+
+@njit_no_refcounts
+def consensus_row(
+    runs: np.ndarray,
+    i: int,
+    kind: int,
+    consensus_runs: int,
+    rule: np.ndarray,
+    value: np.ndarray,
+    count: np.ndarray,
+) -> tuple[bool, float]:
+    """m-of-k consensus of row ``i`` of ``runs`` and its label (NaN without consensus): the run
+    agreed with by the most runs (the first on ties) wins if at least m runs agree with it.
+    Equal runs (NaN with NaN) have equal support, so support is counted once per distinct value,
+    weighted by its count, in order of first appearance: the same winner as comparing every
+    pair of runs. ``value`` and ``count`` are scratch arrays of length k."""
+    k = runs.shape[1]
+    n_values = 0
+    for r in range(k):
+        v = runs[i, r]
+        v_na = math.isnan(v)
+        seen = False
+        for d in range(n_values):
+            if value[d] == v or (v_na and math.isnan(value[d])):
+                count[d] += 1
+                seen = True
+                break
+        if not seen:
+            value[n_values] = v
+            count[n_values] = 1
+            n_values += 1
+    if n_values == 1:  # every run supports every run
+        ok = k >= consensus_runs
+        return ok, value[0] if ok else np.nan
+    best = 0
+    best_support = -1
+    for ref in range(n_values):
+        support = 0
+        for d in range(n_values):
+            if agrees_one(value[d], value[ref], kind, rule):
+                support += count[d]
+        if support > best_support:
+            best_support = support
+            best = ref
+    ok = best_support >= consensus_runs
+    return ok, value[best] if ok else np.nan
 
 
 DRAWS_PER_REVIEW = 8
