@@ -260,8 +260,8 @@ def review_batch(
 def compiled_review_seconds(handed: list[tuple[Any, Any]], passes: int = 5) -> float:
     """Seconds for the numba event loop to run every handed ``(problem, log)`` inside one
     compiled call, as a compiled replication runs it (no per-call conversion of arguments and
-    results); median of ``passes``. Each pass must log as many reviews and give the same
-    verdicts as the engine did."""
+    results); median of ``passes``. The problems come from one scenario: the same items, strata
+    and pool. Each pass must log as many reviews and give the same verdicts as the engine did."""
     from sim.model.agreement import rule_array
 
     problems = [problem for problem, _ in handed]

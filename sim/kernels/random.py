@@ -55,14 +55,8 @@ def _rotl(x: np.uint64, k: int) -> np.uint64:
 @njit(cache=True)
 def next_u64(s: np.ndarray) -> np.uint64:
     """Advance ``s`` and return 64 random bits."""
-    result = _rotl(s[1] * np.uint64(5), 7) * np.uint64(9)
-    t = s[1] << np.uint64(17)
-    s[2] ^= s[0]
-    s[3] ^= s[1]
-    s[1] ^= s[2]
-    s[0] ^= s[3]
-    s[2] ^= t
-    s[3] = _rotl(s[3], 45)
+    result, state = next_u64_held(held(s))
+    release(s, state)
     return result
 
 
@@ -87,10 +81,10 @@ def release(s: np.ndarray, state: tuple[np.uint64, np.uint64, np.uint64, np.uint
 
 
 @njit(cache=True)
-def uniform_held(
+def next_u64_held(
     state: tuple[np.uint64, np.uint64, np.uint64, np.uint64],
-) -> tuple[float, tuple[np.uint64, np.uint64, np.uint64, np.uint64]]:
-    """:func:`uniform` on a held state: the draw and the advanced state."""
+) -> tuple[np.uint64, tuple[np.uint64, np.uint64, np.uint64, np.uint64]]:
+    """One xoshiro256** step on a held state: 64 random bits and the advanced state."""
     s0, s1, s2, s3 = state
     result = _rotl(s1 * np.uint64(5), 7) * np.uint64(9)
     t = s1 << np.uint64(17)
@@ -100,7 +94,16 @@ def uniform_held(
     s0 ^= s3
     s2 ^= t
     s3 = _rotl(s3, 45)
-    return float(result >> np.uint64(11)) * _TWO_53, (s0, s1, s2, s3)
+    return result, (s0, s1, s2, s3)
+
+
+@njit(cache=True)
+def uniform_held(
+    state: tuple[np.uint64, np.uint64, np.uint64, np.uint64],
+) -> tuple[float, tuple[np.uint64, np.uint64, np.uint64, np.uint64]]:
+    """:func:`uniform` on a held state: the draw and the advanced state."""
+    bits, state = next_u64_held(state)
+    return float(bits >> np.uint64(11)) * _TWO_53, state
 
 
 @njit(cache=True)
