@@ -77,6 +77,14 @@ def write_trial(sweep_dir: Path, policy: str, trial: int, table: pa.Table) -> Pa
     return path
 
 
+def remove_trials(sweep_dir: Path, trials: list[int]) -> None:
+    """Delete the partitions of ``trials``: a trial killed after its job wrote its partition but
+    before the study recorded it leaves one, and its parameters run again under a new number."""
+    for trial in trials:
+        for path in (sweep_dir / TRIALS_DIR).glob(f"policy=*/trial={trial}/{FILE_NAME}"):
+            path.unlink()
+
+
 def read_trials(sweep_dir: Path) -> pa.Table:
     """Every finished trial's rows, with ``policy`` and ``trial`` from the partition names."""
     root = sweep_dir / TRIALS_DIR

@@ -27,6 +27,7 @@ from optuna.trial import TrialState
 from tqdm import tqdm
 
 from sim.config.validate import ConfigError
+from sim.sweep.dataset import remove_trials
 from sim.sweep.objectives import parse_all
 from sim.sweep.space import SearchSpace, SearchSpaceError, check_space, parse_space
 from sim.sweep.storage import (
@@ -209,6 +210,7 @@ class StewardSweeper(Sweeper):
             print(f"error: {err}", file=sys.stderr)
             sys.exit(2)
         lost = recover_interrupted(study)
+        remove_trials(self.sweep_dir, lost)
         if lost:
             print(f"resuming: trials {lost} were interrupted and run again", file=sys.stderr)
         done = sum(counted(t) for t in study.get_trials(deepcopy=False))
