@@ -2,19 +2,20 @@
 
 Two ways in. :meth:`NumbaEngine.review` runs one replication's event loop (any policy whose
 verdict hook is not overridden). :meth:`NumbaEngine.run_replications` runs whole replications of
-a :class:`~sim.policies.base.KernelPolicy` in compiled code, in parallel over replications."""
+a :class:`~sim.policies.base.KernelPolicy` in compiled code, on ``threads`` threads."""
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any
 
-import numba
 import numpy as np
 from numpy.typing import NDArray
 
 from sim.config.validate import ConfigError
 from sim.engines.base import ReviewLog, ReviewProblem
 from sim.engines.simpy_engine import SimpyEngine
+from sim.engines.threads import run_sliced
 from sim.kernels.replications import run_replications
 from sim.kernels.review_loop import review_loop
 from sim.model.agreement import rule_array
@@ -32,13 +33,13 @@ class NumbaEngine:
     name = "numba"
 
     def __init__(self, threads: int = 0) -> None:
-        config: Any = numba.config
-        available: int = config.NUMBA_NUM_THREADS
+        available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+        available = available or os.cpu_count() or 1
         if not 0 <= threads <= available:
             raise ConfigError(
                 "engine.threads",
                 threads,
-                f"0 (all) or a count up to {available} (NUMBA_NUM_THREADS)",
+                f"0 (all) or a count up to {available} (the CPUs this process may use)",
             )
         self.threads = threads or available
 
@@ -122,13 +123,13 @@ class NumbaEngine:
         pools = np.array([s.pool for s in seeds], dtype=np.uint32).reshape(len(seeds), -1)
         out = np.full((len(seeds), n_metrics), np.nan)  # estimate metrics stay NaN
         board = np.empty((len(seeds), sc.models.n_models, 3))
-        previous = numba.get_num_threads()
-        numba.set_num_threads(self.threads)
-        try:
-            kernel: Any = run_replications
-            kernel(pools, *_scenario_arrays(sc), out, board)
-        finally:
-            numba.set_num_threads(previous)
+        arrays = _scenario_arrays(sc)
+        kernel: Any = run_replications
+
+        def run_slice(start: int, stop: int) -> None:
+            kernel(pools[start:stop], *arrays, out[start:stop], board[start:stop])
+
+        run_sliced(run_slice, len(seeds), self.threads)
         return out, board
 
 

@@ -59,19 +59,19 @@ def review_loop(
         return 0
     capacity = 3 * n_live + 8  # every queued item, plus at most two follow-ups each
     heap = np.empty((capacity, 5))
-    size = 0
+    size = int(np.int64(0))  # a typed zero, not a literal: one compiled signature per queue call
     seq = 0.0
     version = np.zeros(n)
     started = np.zeros(n, dtype=np.bool_)
     ranked_item = np.empty(n_live, dtype=np.int64)
     ranked_seq = np.empty(n_live, dtype=np.int64)
     n_ranked = ranked_entries(keys, ranked_item, ranked_seq)
-    front = 0
+    front = int(np.int64(0))
     if n_ranked < 0:
         n_ranked = 0
         for i in range(n):
             if math.isfinite(keys[i]):
-                size = heap_push(heap, size, keys[i], seq, i, 0.0, 0.0)
+                size = heap_push(heap, size, keys[i], seq, float(i), 0.0, 0.0)
                 seq += 1.0
     seq = float(n_live)
 
@@ -149,7 +149,7 @@ def review_loop(
             else:
                 final = True
             if not final:
-                size = heap_push(heap, size, -np.inf, seq, item, stage + 1.0, 0.0)
+                size = heap_push(heap, size, -np.inf, seq, float(item), stage + 1.0, 0.0)
                 seq += 1.0
                 n_live += 1
                 continue
