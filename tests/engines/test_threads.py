@@ -47,3 +47,12 @@ def test_an_error_in_a_slice_is_raised_after_the_threads_stop() -> None:
 
     with pytest.raises(ValueError, match="row 500"):
         run_sliced(run_slice, 1000, 2)
+
+
+def test_more_threads_than_cpus_is_a_config_error_naming_the_key() -> None:
+    from sim.config.validate import ConfigError
+    from sim.engines.numba_engine import NumbaEngine
+
+    with pytest.raises(ConfigError, match=r"engine\.threads"):
+        NumbaEngine(threads=100_000)
+    assert NumbaEngine(threads=0).threads >= 1
