@@ -5,7 +5,12 @@ compiled with ``cache=True``: a second process loads the machine code instead of
 
 Numba invalidates a cached function only when its own file changes, not when a kernel it calls
 does, so a stale caller could run old code. The cache therefore lives in a directory named by a
-digest of every kernel's source: any change to any kernel starts a fresh cache."""
+digest of every kernel's source: any change to any kernel starts a fresh cache.
+
+Kernels compile at LLVM's -O2 unless ``NUMBA_OPT`` says otherwise (a process-wide Numba
+setting): -O3 re-optimizes every kernel's callees at each level of the call tree for 2 s more of
+a cold start, and its replications ran no faster (``benchmarks/engines.py``). The optimization
+level is part of the cache directory's name."""
 
 from __future__ import annotations
 
@@ -28,7 +33,10 @@ def _cache_root() -> Path:
     return (Path(xdg) if xdg else Path.home() / ".cache") / "stewardsim" / "numba"
 
 
-CACHE_DIR = _cache_root() / SOURCE_DIGEST
+if "NUMBA_OPT" not in os.environ:
+    _config.OPT = type(_config.OPT)(2)
+OPT_LEVEL = "max" if _config.OPT.is_opt_max else str(int(_config.OPT))
+CACHE_DIR = _cache_root() / f"{SOURCE_DIGEST}-O{OPT_LEVEL}"
 _config.CACHE_DIR = str(CACHE_DIR)
 
 
