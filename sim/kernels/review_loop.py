@@ -80,7 +80,7 @@ def review_loop(
     state = np.empty(E, dtype=np.int64)
     timer = np.empty(E)
     window = offsets[:E].copy()
-    retired = np.zeros(E, dtype=np.bool_)
+    n_retired = 0
     job_item = np.zeros(E, dtype=np.int64)
     job_stage = np.zeros(E, dtype=np.int64)
     job_label = np.zeros(E)
@@ -156,8 +156,10 @@ def review_loop(
             expert_label[item] = first_label[item] if stage == 1 else label
             reviewed[item] = True
 
-        # 2. free experts take work in expert order
+        # 2. free experts take work in expert order, until the queue is empty
         for e in range(E):
+            if size == 0 and front >= n_ranked:
+                break
             if state[e] != FREE:
                 continue
             n_skipped = 0
@@ -211,7 +213,7 @@ def review_loop(
             )
             if not fits:
                 size = heap_push(heap, size, entry[0], entry[1], entry[2], entry[3], entry[4])
-                retired[e] = True
+                n_retired += 1
                 state[e] = DONE
                 timer[e] = np.inf
                 continue
@@ -254,10 +256,6 @@ def review_loop(
             job_label[e] = label
 
         # 3. the run ends when nothing is queued or running, or every expert retired
-        all_retired = True
-        for e in range(E):
-            if not retired[e]:
-                all_retired = False
-        if running == 0 and (n_live == 0 or all_retired):
+        if running == 0 and (n_live == 0 or n_retired == E):
             break
     return n_log
