@@ -72,7 +72,7 @@ def run_scenario(
     with bar:
         if compiled:
             assert isinstance(engine, NumbaEngine)
-            chunk = max(4 * engine.threads, math.ceil(replications / 50))
+            chunk = max(4 * engine.threads, math.ceil(replications / 20))  # 20 progress steps
             for lo in range(0, replications, chunk):
                 hi = min(replications, lo + chunk)
                 table[lo:hi], board[lo:hi] = engine.run_replications(sc, seeds[lo:hi], len(METRICS))

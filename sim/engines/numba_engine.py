@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 from sim.config.validate import ConfigError
 from sim.engines.base import ReviewLog, ReviewProblem
 from sim.engines.simpy_engine import SimpyEngine
-from sim.engines.threads import run_sliced
+from sim.engines.threads import run_interleaved
 from sim.kernels.replications import run_replications
 from sim.kernels.review_loop import review_loop
 from sim.model.agreement import rule_array
@@ -126,10 +126,10 @@ class NumbaEngine:
         arrays = _scenario_arrays(sc)
         kernel: Any = run_replications
 
-        def run_slice(start: int, stop: int) -> None:
-            kernel(pools[start:stop], *arrays, out[start:stop], board[start:stop])
+        def run_share(first: int, step: int) -> None:
+            kernel(pools, first, step, *arrays, out, board)
 
-        run_sliced(run_slice, len(seeds), self.threads)
+        run_interleaved(run_share, len(seeds), self.threads)
         return out, board
 
 

@@ -1,49 +1,66 @@
-"""Replications spread over threads: a kernel that releases the GIL runs on consecutive slices
-of the rows, which threads take one after another as they finish (guided scheduling: slices
-shrink as the rows run out, so the threads finish together even on a busy machine)."""
+"""Replications spread over threads: a kernel that releases the GIL runs one share of the rows on
+each thread, share ``k`` of ``T`` being rows ``k, k + T, k + 2T, ...``. Interleaved shares
+balance replications whose cost drifts along the rows. The calling thread runs share 0; the
+others go to worker threads that wait for work between calls, so a short call (the runner's
+progress chunks) does not pay for starting threads. A forked child starts its own workers."""
 
 from __future__ import annotations
 
+import os
+import queue
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+
+Share = Callable[[int, int], None]
+_Task = tuple[Share, int, int, "queue.SimpleQueue[BaseException | None]"]
+
+_workers: list[queue.SimpleQueue[_Task]] = []
+_workers_lock = threading.Lock()
 
 
-def slices(n_rows: int, threads: int, smallest: int = 4) -> list[tuple[int, int]]:
-    """Consecutive ``(start, stop)`` slices covering ``0..n_rows``: each takes ``1 / (2 threads)``
-    of the rows still left, and at least ``smallest``."""
-    out = []
-    start = 0
-    while start < n_rows:
-        take = max(smallest, (n_rows - start) // (2 * threads))
-        stop = min(n_rows, start + take)
-        out.append((start, stop))
-        start = stop
-    return out
+def _work(tasks: queue.SimpleQueue[_Task]) -> None:
+    while True:
+        run_share, first, step, done = tasks.get()
+        try:
+            run_share(first, step)
+        except BaseException as error:  # handed to the calling thread
+            done.put(error)
+        else:
+            done.put(None)
 
 
-def run_sliced(run_slice: Callable[[int, int], None], n_rows: int, threads: int) -> None:
-    """Call ``run_slice(start, stop)`` over :func:`slices` of ``n_rows`` on ``threads`` threads.
+def _worker_queues(n: int) -> list[queue.SimpleQueue[_Task]]:
+    """The task queues of ``n`` waiting worker threads, starting any that are missing."""
+    with _workers_lock:
+        while len(_workers) < n:
+            tasks: queue.SimpleQueue[_Task] = queue.SimpleQueue()
+            threading.Thread(target=_work, args=(tasks,), daemon=True).start()
+            _workers.append(tasks)
+        return _workers[:n]
 
-    ``run_slice`` must write only its own rows, so the split cannot change the results. The
-    first error raised by a slice is raised here, after every thread has stopped."""
-    parts = slices(n_rows, threads)
-    if threads <= 1 or len(parts) <= 1:
-        for start, stop in parts:
-            run_slice(start, stop)
-        return
-    lock = threading.Lock()
-    queue = iter(parts)
 
-    def worker() -> None:
-        while True:
-            with lock:
-                part = next(queue, None)
-            if part is None:
-                return
-            run_slice(*part)
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_workers.clear)  # the threads did not survive the fork
 
-    with ThreadPoolExecutor(max_workers=threads) as pool:
-        futures = [pool.submit(worker) for _ in range(min(threads, len(parts)))]
-    for future in futures:
-        future.result()
+
+def run_interleaved(run_share: Share, n_rows: int, threads: int) -> None:
+    """Call ``run_share(first, step)`` for ``first`` in ``0..T-1`` with ``step = T``, where
+    ``T = min(threads, n_rows)``; the calling thread runs share 0.
+
+    ``run_share`` must write only its own rows, so the split cannot change the results. An
+    error raised by any share is raised here, after every share has stopped."""
+    shares = max(1, min(threads, n_rows))
+    done: queue.SimpleQueue[BaseException | None] = queue.SimpleQueue()
+    for k, tasks in enumerate(_worker_queues(shares - 1), start=1):
+        tasks.put((run_share, k, shares, done))
+    errors = []
+    try:
+        run_share(0, shares)
+    except BaseException as error:
+        errors.append(error)
+    for _ in range(shares - 1):
+        outcome = done.get()
+        if outcome is not None:
+            errors.append(outcome)
+    if errors:
+        raise errors[0]

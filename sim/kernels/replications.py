@@ -1,6 +1,6 @@
 """Whole replications in compiled code: the same steps as :func:`sim.replication.run_replication`
 with the same kernels. Replication ``r`` reads only its own streams and writes only ``out[r]``,
-so the engine can hand slices of the replications to threads in any split
+so the engine can share the replications out to threads in any split
 (:mod:`sim.engines.threads`) and the results do not depend on it. The kernel releases the GIL."""
 
 from __future__ import annotations
@@ -247,6 +247,8 @@ def run_one(
 @njit(cache=True, nogil=True)
 def run_replications(
     pools: np.ndarray,
+    first: int,
+    step: int,
     size: np.ndarray,
     s_group: np.ndarray,
     s_kind: np.ndarray,
@@ -277,9 +279,10 @@ def run_replications(
     board: np.ndarray,
 ) -> None:
     """``out[r]`` = metrics and ``board[r]`` = model accuracies of replication ``r`` from the
-    seven streams of the ``SeedSequence`` whose entropy pool is ``pools[r]``."""
+    seven streams of the ``SeedSequence`` whose entropy pool is ``pools[r]``, for the rows
+    ``r = first, first + step, ...``."""
     st = np.empty((N_STREAMS, 4), dtype=np.uint64)
-    for r in range(pools.shape[0]):
+    for r in range(first, pools.shape[0], step):
         states_from_pool(pools[r], st)
         run_one(
             st,
