@@ -39,8 +39,16 @@ def _worker_queues(n: int) -> list[queue.SimpleQueue[_Task]]:
         return _workers[:n]
 
 
+def _forget_workers() -> None:
+    """In a forked child: the worker threads did not survive the fork, and the lock may have
+    been held by a thread that did not either."""
+    global _workers_lock
+    _workers.clear()
+    _workers_lock = threading.Lock()
+
+
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_workers.clear)  # the threads did not survive the fork
+    os.register_at_fork(after_in_child=_forget_workers)
 
 
 def run_interleaved(run_share: Share, n_rows: int, threads: int) -> None:

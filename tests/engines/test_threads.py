@@ -1,5 +1,7 @@
 """Replications shared out over threads: every row exactly once, errors not lost."""
 
+import os
+import signal
 import threading
 
 import numpy as np
@@ -48,3 +50,21 @@ def test_more_threads_than_cpus_is_a_config_error_naming_the_key() -> None:
     with pytest.raises(ConfigError, match=r"engine\.threads"):
         NumbaEngine(threads=100_000)
     assert NumbaEngine(threads=0).threads >= 1
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_forked_child_starts_its_own_workers() -> None:
+    hits = np.zeros(40, dtype=np.int64)
+
+    def run_share(first: int, step: int) -> None:
+        hits[first::step] += 1
+
+    run_interleaved(run_share, 40, 2)  # the parent has a worker now
+    pid = os.fork()
+    if pid == 0:  # the child: its copy of hits, its own worker
+        signal.alarm(20)  # a share handed to the parent's worker would never come back
+        hits[:] = 0
+        run_interleaved(run_share, 40, 2)
+        os._exit(0 if (hits == 1).all() else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
