@@ -1,7 +1,7 @@
 """Where a compiled replication spends its time, per kernel, sampled by Linux ``perf``.
 
     python benchmarks/profile_kernels.py                          # medcalc x 1000, needs perf
-    python benchmarks/profile_kernels.py --scenario 1e6 --reps 1 --passes 20
+    python benchmarks/profile_kernels.py --scenario 1e6               # 1 replication, 20 passes
 
 A child process compiles the whole-replication kernel in a fresh cache (so LLVM's symbols are at
 hand) and writes ``/tmp/perf-<pid>.map`` so perf can name the compiled functions; only then is
@@ -76,10 +76,18 @@ def kernel_name(symbol: str) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--scenario", default="medcalc")
-    ap.add_argument("--reps", type=int, default=1000)
-    ap.add_argument("--passes", type=int, default=30)
+    ap.add_argument("--reps", type=int, help="default: 1000, or 1 from 10^5 items up")
+    ap.add_argument("--passes", type=int, help="default: 30, or 20 from 10^5 items up")
     ap.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    sys.path.insert(0, str(ROOT))
+    from benchmarks.engines import SCENARIOS
+
+    if args.scenario not in SCENARIOS:
+        raise SystemExit(f"profile_kernels: --scenario {args.scenario!r}: one of {list(SCENARIOS)}")
+    large = SCENARIOS[args.scenario][1] >= 100_000
+    args.reps = args.reps or (1 if large else 1000)
+    args.passes = args.passes or (20 if large else 30)
     if args.inner:
         run_under_perf(args.scenario, args.reps, args.passes)
         return
