@@ -56,7 +56,7 @@ def test_results_do_not_depend_on_the_thread_count() -> None:
     for threads in (1, 2):
         cfg.engine.threads = threads
         runs.append(
-            run_scenario(build_scenario(cfg), 16, seed=8, item_replications=0, event_replications=0)
+            run_scenario(build_scenario(cfg), 13, seed=8, item_replications=0, event_replications=0)
         )
     for name in runs[0].metrics:
         np.testing.assert_array_equal(runs[0].metrics[name], runs[1].metrics[name])
