@@ -18,19 +18,22 @@ def agrees_one(label: float, reference: float, kind: int, rule: np.ndarray) -> b
     ref_na = math.isnan(reference)
     if label_na or ref_na:
         return label_na and ref_na
-    diff = abs(label - reference)
+    return abs(label - reference) <= tolerance(reference, kind, rule)
+
+
+@njit(cache=True)
+def tolerance(reference: float, kind: int, rule: np.ndarray) -> float:
+    """How far a label may be from a (not N/A) ``reference`` and still agree with it."""
     abs_ref = abs(reference)
     if kind == 3:
-        tol = 0.0
-    elif kind == 2:
-        tol = rule[4]
-    elif kind == 1 and abs_ref <= rule[1] and math.floor(abs_ref) == abs_ref:
-        tol = rule[0]
-    elif abs_ref == 0.0:
-        tol = rule[3]
-    else:
-        tol = rule[2] * abs_ref
-    return diff <= tol
+        return 0.0
+    if kind == 2:
+        return float(rule[4])
+    if kind == 1 and abs_ref <= rule[1] and math.floor(abs_ref) == abs_ref:
+        return float(rule[0])
+    if abs_ref == 0.0:
+        return float(rule[3])
+    return float(rule[2] * abs_ref)
 
 
 @njit(cache=True)

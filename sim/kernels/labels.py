@@ -19,13 +19,35 @@ DECIMAL, INTEGER, DATE, CATEGORICAL = 0, 1, 2, 3
 def value_from_uniform(u: float, kind: int, lo: float, hi: float, n_categories: int) -> float:
     """A plausible label of a stratum from one uniform: log-uniform for positive decimal
     ranges, uniform otherwise; whole numbers for integers and dates; a code for categories."""
+    log_lo, log_width = log_range(kind, lo, hi)
+    return value_in_range(u, kind, lo, hi, n_categories, log_lo, log_width)
+
+
+@njit_no_refcounts
+def log_range(kind: int, lo: float, hi: float) -> tuple[float, float]:
+    """``(log lo, log hi - log lo)`` of a positive decimal range, else zeros: what
+    :func:`value_in_range` needs, computed once per stratum."""
+    if kind == DECIMAL and lo > 0.0:
+        log_lo = math.log(lo)
+        return log_lo, math.log(hi) - log_lo
+    return 0.0, 0.0
+
+
+@njit_no_refcounts
+def value_in_range(
+    u: float,
+    kind: int,
+    lo: float,
+    hi: float,
+    n_categories: int,
+    log_lo: float,
+    log_width: float,
+) -> float:
+    """:func:`value_from_uniform` with the range's :func:`log_range` given."""
     if kind == CATEGORICAL:
         return float(math.floor(u * max(n_categories, 1)))
     if kind == DECIMAL:
-        if lo > 0.0:
-            v = math.exp(math.log(lo) + u * (math.log(hi) - math.log(lo)))
-        else:
-            v = lo + u * (hi - lo)
+        v = math.exp(log_lo + u * log_width) if lo > 0.0 else lo + u * (hi - lo)
         return float(round(v, 3))
     return float(min(math.floor(lo + u * (hi - lo + 1.0)), hi))
 

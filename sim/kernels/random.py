@@ -102,8 +102,18 @@ def uniform_held(
     state: tuple[np.uint64, np.uint64, np.uint64, np.uint64],
 ) -> tuple[float, tuple[np.uint64, np.uint64, np.uint64, np.uint64]]:
     """:func:`uniform` on a held state: the draw and the advanced state."""
+    bits, state = bits_held(state)
+    return float(bits) * _TWO_53, state
+
+
+@njit(cache=True)
+def bits_held(
+    state: tuple[np.uint64, np.uint64, np.uint64, np.uint64],
+) -> tuple[np.uint64, tuple[np.uint64, np.uint64, np.uint64, np.uint64]]:
+    """The 53 bits behind :func:`uniform_held` as an integer, and the advanced state: compare
+    them with :func:`bits_below` ``(p)`` to draw ``uniform < p`` without a float."""
     bits, state = next_u64_held(state)
-    return float(bits >> np.uint64(11)) * _TWO_53, state
+    return bits >> np.uint64(11), state
 
 
 @njit(cache=True)

@@ -17,14 +17,24 @@ import numpy as np
 from numba import njit
 
 from sim.kernels import njit_no_refcounts
-from sim.kernels.agreement import agrees_one
+from sim.kernels.agreement import tolerance
 from sim.kernels.labels import (
     extra_magnitude,
     independent_error,
+    log_range,
     shifted_value,
-    value_from_uniform,
+    value_in_range,
 )
-from sim.kernels.random import beta, held, release, uniform, uniform_at, uniform_held
+from sim.kernels.random import (
+    beta,
+    bits_below,
+    bits_held,
+    held,
+    release,
+    uniform,
+    uniform_at,
+    uniform_held,
+)
 
 
 @njit_no_refcounts
@@ -76,10 +86,12 @@ def generate_benchmark(
     for j in range(S):
         k = s_kind[j]
         lo, hi, ncat = s_lo[j], s_hi[j], s_ncat[j]
+        log_lo, log_width = log_range(k, lo, hi)
+        wrong_below = bits_below(rate[j])
         share = profile[5] / w_total if math.isnan(s_under[j]) else s_under[j]
         for _ in range(size[j]):
             u_truth, st = uniform_held(st)
-            u_wrong, st = uniform_held(st)
+            wrong_bits, st = bits_held(st)
             u_mode, st = uniform_held(st)
             u_fab, st = uniform_held(st)
             u_sign, st = uniform_held(st)
@@ -87,13 +99,13 @@ def generate_benchmark(
             stratum[i] = j
             group[i] = s_group[j]
             kind[i] = k
-            t = value_from_uniform(u_truth, k, lo, hi, ncat)
+            t = value_in_range(u_truth, k, lo, hi, ncat, log_lo, log_width)
             m = 0
             o = t
-            if u_wrong < rate[j]:
+            if wrong_bits < wrong_below:
                 if u_mode < share:
                     m = 3
-                    o = value_from_uniform(u_fab, k, lo, hi, ncat)
+                    o = value_in_range(u_fab, k, lo, hi, ncat, log_lo, log_width)
                     t = np.nan
                 elif share >= 1.0 or (u_mode - share) / (1.0 - share) < extraction_ratio:
                     m = 1
@@ -123,16 +135,17 @@ def run_audit(
     flagged: np.ndarray,
 ) -> None:
     """Flag a wrong original with its stratum's sensitivity, a right one with 1 - specificity."""
-    sens = np.empty(n_strata)
-    spec = np.empty(n_strata)
+    flag_wrong_below = np.empty(n_strata, dtype=np.uint64)
+    flag_right_below = np.empty(n_strata, dtype=np.uint64)
     for j in range(n_strata):
-        sens[j] = stratum_probability(s, sensitivity, concentration)
-        spec[j] = stratum_probability(s, specificity, concentration)
+        flag_wrong_below[j] = bits_below(stratum_probability(s, sensitivity, concentration))
+        specificity_j = stratum_probability(s, specificity, concentration)
+        flag_right_below[j] = bits_below(1.0 - specificity_j)
     st = held(s)
     for i in range(stratum.shape[0]):
-        u, st = uniform_held(st)
+        bits, st = bits_held(st)
         j = stratum[i]
-        flagged[i] = u < sens[j] if wrong[i] else u < 1.0 - spec[j]
+        flagged[i] = bits < (flag_wrong_below[j] if wrong[i] else flag_right_below[j])
     release(s, st)
 
 
@@ -162,12 +175,18 @@ def run_recompute(
     """k runs per item (``runs`` is ``(n, k)``) and their m-of-k consensus
     (:func:`consensus_row`), item by item. A run that is "right"
     returns the item's target: the original's error on a shared blind spot, else a wrong value
-    of the pipeline's own with ``systematic_error_probability``, else the truth."""
+    of the pipeline's own with ``systematic_error_probability``, else the truth.
+
+    Each ``uniform < p`` is drawn as the uniform's integer bits against
+    :func:`~sim.kernels.random.bits_below` ``(p)``: the same outcome without a float."""
     n, k = runs.shape
     S = s_lo.shape[0]
-    acc = np.empty(S)
+    run_right_below = np.empty(S, dtype=np.uint64)
     for j in range(S):
-        acc[j] = stratum_probability(s, run_accuracy, concentration)
+        run_right_below[j] = bits_below(stratum_probability(s, run_accuracy, concentration))
+    blind_below = bits_below(error_correlation)
+    systematic_below = bits_below(systematic_error_probability)
+    abstain_below = bits_below(abstain_probability)
     value = np.empty(k)
     count = np.empty(k, dtype=np.int64)
     st = held(s)
@@ -175,63 +194,58 @@ def run_recompute(
         j = stratum[i]
         blind = False
         if wrong[i]:
-            u, st = uniform_held(st)
-            blind = u < error_correlation
+            bits, st = bits_held(st)
+            blind = bool(bits < blind_below)
         target = original[i] if blind else truth[i]
         systematic = False
         if not blind:
-            u, st = uniform_held(st)
-            systematic = u < systematic_error_probability
+            bits, st = bits_held(st)
+            systematic = bool(bits < systematic_below)
         if systematic:
-            u_value, st = uniform_held(st)
-            u_sign, st = uniform_held(st)
-            u_extra, st = uniform_held(st)
-            target = independent_error(
-                truth[i],
-                kind[i],
-                s_lo[j],
-                s_hi[j],
-                s_ncat[j],
-                u_value,
-                u_sign,
-                u_extra,
-                profile,
-                rule,
+            target, st = drawn_error(
+                st, truth[i], kind[i], s_lo[j], s_hi[j], s_ncat[j], profile, rule
             )
-        all_target = True
+        n_values = 0
         for r in range(k):
-            u, st = uniform_held(st)
-            if u < acc[j]:
-                runs[i, r] = target
-                continue
-            all_target = False
-            u, st = uniform_held(st)
-            if u < abstain_probability:
-                runs[i, r] = np.nan
+            bits, st = bits_held(st)
+            if bits < run_right_below[j]:
+                v = target
             else:
-                u_value, st = uniform_held(st)
-                u_sign, st = uniform_held(st)
-                u_extra, st = uniform_held(st)
-                runs[i, r] = independent_error(
-                    truth[i],
-                    kind[i],
-                    s_lo[j],
-                    s_hi[j],
-                    s_ncat[j],
-                    u_value,
-                    u_sign,
-                    u_extra,
-                    profile,
-                    rule,
-                )
-        if all_target:  # every run is the target: consensus_row's one-value case
-            consensus[i] = k >= consensus_runs
-            label[i] = target if consensus[i] else np.nan
-        else:
-            consensus[i], label[i] = consensus_row(
-                runs, i, kind[i], consensus_runs, rule, value, count
-            )
+                bits, st = bits_held(st)
+                if bits < abstain_below:
+                    v = np.nan
+                else:
+                    v, st = drawn_error(
+                        st, truth[i], kind[i], s_lo[j], s_hi[j], s_ncat[j], profile, rule
+                    )
+            runs[i, r] = v
+            n_values = tally(v, value, count, n_values)
+        consensus[i], label[i] = consensus_of_tally(
+            value, count, n_values, k, kind[i], consensus_runs, rule
+        )
     release(s, st)
+
+
+@njit(cache=True, inline="always")
+def drawn_error(
+    state: tuple[np.uint64, np.uint64, np.uint64, np.uint64],
+    truth: float,
+    kind: int,
+    lo: float,
+    hi: float,
+    n_categories: int,
+    profile: np.ndarray,
+    rule: np.ndarray,
+) -> tuple[float, tuple[np.uint64, np.uint64, np.uint64, np.uint64]]:
+    """:func:`~sim.kernels.labels.independent_error` from the next three uniforms of a held
+    state (value, sign, extra), and the advanced state."""
+    u_value, state = uniform_held(state)
+    u_sign, state = uniform_held(state)
+    u_extra, state = uniform_held(state)
+    value = independent_error(
+        truth, kind, lo, hi, n_categories, u_value, u_sign, u_extra, profile, rule
+    )
+    return value, state
 
 
 @njit(cache=True)
@@ -263,37 +277,62 @@ def consensus_row(
 ) -> tuple[bool, float]:
     """m-of-k consensus of row ``i`` of ``runs`` and its label (NaN without consensus): the run
     agreed with by the most runs (the first on ties) wins if at least m runs agree with it.
-    Equal runs (NaN with NaN) have equal support, so support is counted once per distinct value,
-    weighted by its count, in order of first appearance: the same winner as comparing every
-    pair of runs. ``value`` and ``count`` are scratch arrays of length k."""
+    ``value`` and ``count`` are scratch arrays of length k (:func:`consensus_of_tally`)."""
     k = runs.shape[1]
     n_values = 0
     for r in range(k):
-        v = runs[i, r]
-        v_na = math.isnan(v)
-        seen = False
-        for d in range(n_values):
-            if value[d] == v or (v_na and math.isnan(value[d])):
-                count[d] += 1
-                seen = True
-                break
-        if not seen:
-            value[n_values] = v
-            count[n_values] = 1
-            n_values += 1
+        n_values = tally(runs[i, r], value, count, n_values)
+    return consensus_of_tally(value, count, n_values, k, kind, consensus_runs, rule)
+
+
+@njit_no_refcounts
+def tally(v: float, value: np.ndarray, count: np.ndarray, n_values: int) -> int:
+    """Count run ``v`` among the ``n_values`` distinct runs so far (in order of first
+    appearance, NaN equal to NaN); returns the new number of distinct runs."""
+    v_na = math.isnan(v)
+    for d in range(n_values):
+        if value[d] == v or (v_na and math.isnan(value[d])):
+            count[d] += 1
+            return n_values
+    value[n_values] = v
+    count[n_values] = 1
+    return n_values + 1
+
+
+@njit_no_refcounts
+def consensus_of_tally(
+    value: np.ndarray,
+    count: np.ndarray,
+    n_values: int,
+    k: int,
+    kind: int,
+    consensus_runs: int,
+    rule: np.ndarray,
+) -> tuple[bool, float]:
+    """m-of-k consensus of ``k`` runs tallied as distinct values and counts (:func:`tally`).
+    Equal runs have equal support, so support is counted once per distinct value, weighted by
+    its count: the same winner as comparing every pair of runs. A value every run supports
+    cannot be beaten, as later values only win by more support."""
     if n_values == 1:  # every run supports every run
         ok = k >= consensus_runs
         return ok, value[0] if ok else np.nan
     best = 0
     best_support = -1
     for ref in range(n_values):
+        reference = value[ref]
         support = 0
-        for d in range(n_values):
-            if agrees_one(value[d], value[ref], kind, rule):
-                support += count[d]
+        if math.isnan(reference):
+            support = count[ref]  # the only N/A value
+        else:
+            tol = tolerance(reference, kind, rule)
+            for d in range(n_values):
+                if abs(value[d] - reference) <= tol:  # False for N/A
+                    support += count[d]
         if support > best_support:
             best_support = support
             best = ref
+            if support == k:
+                break
     ok = best_support >= consensus_runs
     return ok, value[best] if ok else np.nan
 

@@ -11,6 +11,7 @@ from numba import njit
 from sim.kernels.random import (
     bits_at,
     bits_below,
+    bits_held,
     held,
     release,
     states_from_pool,
@@ -70,6 +71,32 @@ def test_a_held_state_draws_the_same_numbers_and_ends_in_the_same_state(seed: in
     b = a.copy()
     np.testing.assert_array_equal(_held_draws(a, n), _array_draws(b, n))
     np.testing.assert_array_equal(a, b)
+
+
+@njit
+def _held_decisions(s: np.ndarray, p: float, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``uniform < p`` drawn n times from a held state, as integer bits and as floats."""
+    by_bits = np.empty(n, dtype=np.bool_)
+    by_floats = np.empty(n, dtype=np.bool_)
+    below = bits_below(p)
+    state = held(s)
+    for i in range(n):
+        bits, _ = bits_held(state)
+        by_bits[i] = bits < below
+        u, state = uniform_held(state)
+        by_floats[i] = u < p
+    return by_bits, by_floats
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    seed=st.integers(0, 2**63),
+    p=st.one_of(st.floats(-0.5, 1.5, allow_nan=False), st.sampled_from([0.0, 1.0, 2.0**-53])),
+)
+def test_held_bits_decide_as_held_uniforms(seed: int, p: float) -> None:
+    s = stream_states(np.random.SeedSequence(seed), 1)[0]
+    by_bits, by_floats = _held_decisions(s, p, 500)
+    np.testing.assert_array_equal(by_bits, by_floats)
 
 
 @settings(max_examples=300, deadline=None)

@@ -98,6 +98,31 @@ def test_shared_blind_spots_reproduce_the_original_error() -> None:
     assert abs(repeated - 0.3) < 0.04
 
 
+@settings(max_examples=30, deadline=None)
+@given(
+    seed=st.integers(0, 2**32),
+    accuracy=st.floats(0.0, 1.0),
+    abstain=st.floats(0.0, 1.0),
+    m=st.integers(1, 6),
+    k=st.integers(1, 6),
+)
+def test_the_recomputation_keeps_the_consensus_of_its_own_runs(
+    seed: int, accuracy: float, abstain: float, m: int, k: int
+) -> None:
+    strata, b, wrong = world(n=400, seed=seed % 7)
+    cfg = RecomputeConfig(
+        runs_per_item=k,
+        consensus_runs=m,
+        run_accuracy=accuracy,
+        abstain_probability=abstain,
+        systematic_error_probability=0.2,
+    )
+    rc = run_recompute(b, wrong, strata, ErrorProfileConfig(), cfg, RULE, stream(seed))
+    ok, label = consensus_of_runs(rc.runs, b.value_kind, m, RULE)
+    np.testing.assert_array_equal(rc.consensus, ok)
+    np.testing.assert_array_equal(rc.label, label)
+
+
 def test_noisy_runs_lose_consensus_more_often_with_a_stricter_rule() -> None:
     strata, b, wrong = world()
     prof = ErrorProfileConfig()
