@@ -179,6 +179,49 @@ def measure_alternating(variants: list[tuple[str, int]], replications: int) -> l
     return [statistics.median(w) for w in walls]
 
 
+STAGES = (  # (label, needs_audit, needs_recompute, needs_experts) of the policy array
+    ("world, triage, final labels, metrics, leaderboard", 0.0, 0.0, 0.0),
+    ("+ audit", 1.0, 0.0, 0.0),
+    ("+ recomputation and consensus", 1.0, 1.0, 0.0),
+    ("+ calendars and reviews: the whole replication", 1.0, 1.0, 1.0),
+)
+
+
+def measure_stages(replications: int) -> list[float]:
+    """Runs inside a subprocess: microseconds per compiled medcalc replication on one thread
+    with the :data:`STAGES` switched on in turn (the kernel's policy flags), timed in turn
+    ``ALTERNATIONS`` times each; the median of each."""
+    from sim.engines.numba_engine import _scenario_arrays
+    from sim.kernels.replications import run_replications
+    from sim.metrics import METRICS
+    from sim.runner import replication_seeds
+
+    sc = build("medcalc", "numba", threads=1)
+    seeds = replication_seeds(0, replications)
+    pools = np.array([s.pool for s in seeds], dtype=np.uint32).reshape(replications, -1)
+    out = np.full((replications, len(METRICS)), np.nan)
+    board = np.empty((replications, sc.models.n_models, 3))
+    base = _scenario_arrays(sc)
+    policy_at = 11  # the policy array's place in the kernel's arguments
+    variants = []
+    for _, audit, recompute, experts in STAGES:
+        arrays = list(base)
+        policy = arrays[policy_at].copy()
+        policy[3:6] = audit, recompute, experts
+        arrays[policy_at] = policy
+        variants.append(arrays)
+    kernel: Any = run_replications
+    for arrays in variants:
+        kernel(pools, 0, 1, *arrays, out, board)
+    walls: list[list[float]] = [[] for _ in variants]
+    for _ in range(ALTERNATIONS):
+        for k, arrays in enumerate(variants):
+            t0 = time.perf_counter()
+            kernel(pools, 0, 1, *arrays, out, board)
+            walls[k].append(time.perf_counter() - t0)
+    return [statistics.median(w) / replications * 1e6 for w in walls]
+
+
 class TimedReview:
     """An engine whose ``review`` calls are timed: the event loop alone, on the problems the
     step-by-step path hands it (kept, with their logs, for :func:`compiled_review_seconds`)."""
@@ -592,6 +635,7 @@ def main() -> None:
     ap.add_argument("--one", nargs=4)
     ap.add_argument("--review", nargs=3)
     ap.add_argument("--alternate", nargs="+")
+    ap.add_argument("--stages", action="store_true")
     ap.add_argument("--profile")
     ap.add_argument("--quick", action="store_true")
     args = ap.parse_args()
@@ -602,6 +646,9 @@ def main() -> None:
     if args.alternate:
         pairs = [(v.split(":")[0], int(v.split(":")[1])) for v in args.alternate]
         print(json.dumps(measure_alternating(pairs, 1000)))
+        return
+    if args.stages:
+        print(json.dumps(measure_stages(1000)))
         return
     if args.review:
         scenario, engine, reps = args.review
@@ -646,6 +693,7 @@ def main() -> None:
     one, two = sub(["--alternate", "medcalc:1", "medcalc:2"], env)
     print("… what bounds the ratio", file=sys.stderr, flush=True)
     full_s, no_review_s = sub(["--alternate", "medcalc:0", "medcalc-0h:0"], env)
+    stage_us = sub(["--stages"], env)
     print("… review process alone", file=sys.stderr, flush=True)
     review = {
         engine: [
@@ -721,6 +769,13 @@ def main() -> None:
         f"{walls[('medcalc', 'simpy')] / no_review_s:.0f}× the SimPy engine on medcalc × 1000; "
         "100× needs the shared kernels alone to run "
         f"{no_review_s / (walls[('medcalc', 'simpy')] / 100):.1f}× faster than they do.",
+        "- A compiled medcalc replication stage by stage (one thread, the stages switched on "
+        "in turn by the kernel's policy flags, µs per replication, median of "
+        f"{ALTERNATIONS} turns of 1000 replications): "
+        + "; ".join(f"{label} {us:.0f}" for (label, *_), us in zip(STAGES, stage_us, strict=True))
+        + ". 100× the SimPy engine on medcalc × 1000 at the thread scaling above allows "
+        f"{walls[('medcalc', 'simpy')] * (one / two) / 100 / 1000 * 1e6:.0f} µs per replication "
+        "on one thread.",
         "- JIT compilation (warm-up of one medcalc replication in a fresh subprocess, median "
         f"of {REPEATS}, each from its own empty cache): empty cache {cold:.1f} s "
         f"({', '.join(f'{c:.1f}' for c in colds)}), cached {cached:.2f} s.",
