@@ -205,7 +205,7 @@ def run_recompute(
             target, st = drawn_error(
                 st, truth[i], kind[i], s_lo[j], s_hi[j], s_ncat[j], profile, rule
             )
-        n_values = 0
+        n_values = int(np.int64(0))  # a typed zero: one compiled signature of tally
         for r in range(k):
             bits, st = bits_held(st)
             if bits < run_right_below[j]:
@@ -279,7 +279,7 @@ def consensus_row(
     agreed with by the most runs (the first on ties) wins if at least m runs agree with it.
     ``value`` and ``count`` are scratch arrays of length k (:func:`consensus_of_tally`)."""
     k = runs.shape[1]
-    n_values = 0
+    n_values = int(np.int64(0))
     for r in range(k):
         n_values = tally(runs[i, r], value, count, n_values)
     return consensus_of_tally(value, count, n_values, k, kind, consensus_runs, rule)
