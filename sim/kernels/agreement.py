@@ -1,7 +1,10 @@
 """The agreement rule for one pair of labels (see :mod:`sim.model.agreement` for the rule).
 
 ``rule`` is float64[5]: ordinal_tolerance, ordinal_max_abs, relative_tolerance, zero_tolerance,
-date_tolerance_days. Value kinds: 0 decimal, 1 integer, 2 date, 3 categorical."""
+date_tolerance_days. Value kinds: 0 decimal, 1 integer, 2 date, 3 categorical.
+
+The rule for one pair runs several times per item and allocates nothing, so it compiles without
+the runtime's reference counts (:func:`~sim.kernels.njit_no_refcounts`)."""
 
 from __future__ import annotations
 
@@ -10,8 +13,10 @@ import math
 import numpy as np
 from numba import njit
 
+from sim.kernels import njit_no_refcounts
 
-@njit(cache=True)
+
+@njit_no_refcounts
 def agrees_one(label: float, reference: float, kind: int, rule: np.ndarray) -> bool:
     """Does ``label`` agree with ``reference``?"""
     label_na = math.isnan(label)
@@ -21,7 +26,7 @@ def agrees_one(label: float, reference: float, kind: int, rule: np.ndarray) -> b
     return abs(label - reference) <= tolerance(reference, kind, rule)
 
 
-@njit(cache=True)
+@njit_no_refcounts
 def tolerance(reference: float, kind: int, rule: np.ndarray) -> float:
     """How far a label may be from a (not N/A) ``reference`` and still agree with it."""
     abs_ref = abs(reference)
