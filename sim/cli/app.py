@@ -25,7 +25,7 @@ from sim.downstream.rl import run_on_replications
 from sim.downstream.rl import summarize as summarize_rl
 from sim.io.results import write_run
 from sim.io.run_dir import RunDirectory, new_run_name
-from sim.kernels import cache_is_warm
+from sim.kernels import cache_is_warm, prune_stale_caches
 from sim.metrics import METRIC_DOCS, estimator_coverage, summarize
 from sim.runner import RunResult, run_scenario
 from sim.scenario import Scenario, build_scenario
@@ -51,6 +51,7 @@ def run(
     """Validate, simulate and (if ``output.write``) write the run folder; returns the folder."""
     sc = build_scenario(root)
     rl_cfg = root.downstream.rl
+    prune_stale_caches()
     if root.progress and not cache_is_warm():
         print(
             "compiling the simulation kernels (first run only, about 20 s) ...",

@@ -16,6 +16,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
+import shutil
+import time
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -54,3 +57,34 @@ def njit_no_refcounts(fn: _Kernel) -> _Kernel:
 def cache_is_warm() -> bool:
     """Have these kernels been compiled and cached before?"""
     return CACHE_DIR.is_dir() and any(CACHE_DIR.rglob("*.nbi"))
+
+
+_DIGEST_FOLDER = re.compile(r"[0-9a-f]{16}(-O(\d|max))?")
+
+
+def prune_stale_caches(
+    max_idle_days: float = 30.0, current: Path = CACHE_DIR, now: float | None = None
+) -> list[Path]:
+    """Mark ``current`` as used and remove its siblings (the caches of other kernel sources,
+    e.g. older releases) unused for ``max_idle_days``; returns the removed folders. Only
+    folders named like a digest are touched, and a folder that cannot be removed is left."""
+    now = time.time() if now is None else now
+    if current.is_dir():
+        os.utime(current, (now, now))
+    removed = []
+    try:
+        siblings = list(current.parent.iterdir())
+    except OSError:
+        return removed
+    for folder in siblings:
+        if folder == current or not _DIGEST_FOLDER.fullmatch(folder.name):
+            continue
+        try:
+            idle_days = (now - folder.stat().st_mtime) / 86400.0
+        except OSError:
+            continue
+        if folder.is_dir() and idle_days > max_idle_days:
+            shutil.rmtree(folder, ignore_errors=True)
+            if not folder.exists():
+                removed.append(folder)
+    return removed
