@@ -71,7 +71,7 @@ def prune_stale_caches(
     now = time.time() if now is None else now
     if current.is_dir():
         os.utime(current, (now, now))
-    removed = []
+    removed: list[Path] = []
     try:
         siblings = list(current.parent.iterdir())
     except OSError:
