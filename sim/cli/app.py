@@ -54,7 +54,7 @@ def run(
     prune_stale_caches()
     if root.progress and not cache_is_warm():
         print(
-            "compiling the simulation kernels (first run only, about 20 s) ...",
+            "compiling the simulation kernels (first run only, about 15 s) ...",
             file=sys.stderr,
             flush=True,
         )

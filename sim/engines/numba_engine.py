@@ -6,7 +6,6 @@ a :class:`~sim.policies.base.KernelPolicy` in compiled code, on ``threads`` thre
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -16,6 +15,7 @@ from sim.config.validate import ConfigError
 from sim.engines.base import ReviewLog, ReviewProblem
 from sim.engines.simpy_engine import SimpyEngine
 from sim.engines.threads import run_interleaved
+from sim.engines.warmup import available_cpus, finish_helper, start_helper
 from sim.kernels.replications import run_replications
 from sim.kernels.review_loop import review_loop
 from sim.model.agreement import rule_array
@@ -33,8 +33,7 @@ class NumbaEngine:
     name = "numba"
 
     def __init__(self, threads: int = 0) -> None:
-        available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
-        available = available or os.cpu_count() or 1
+        available = available_cpus()
         if not 0 <= threads <= available:
             raise ConfigError(
                 "engine.threads",
@@ -129,7 +128,11 @@ class NumbaEngine:
         def run_share(first: int, step: int) -> None:
             kernel(pools, first, step, *arrays, out, board)
 
-        run_interleaved(run_share, len(seeds), self.threads)
+        helper = start_helper()  # a cold cache: the second core compiles part of the kernels
+        try:
+            run_interleaved(run_share, len(seeds), self.threads)
+        finally:
+            finish_helper(helper)
         return out, board
 
 

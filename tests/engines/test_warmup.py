@@ -1,0 +1,61 @@
+"""The cold-start helper compiles exactly the kernels the whole-replication kernel calls."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numba
+import numpy as np
+import pytest
+
+from sim.engines import warmup
+from sim.engines.numba_engine import _scenario_arrays
+from sim.kernels.leaderboard import model_accuracies
+from sim.kernels.metrics import replication_metrics
+from sim.kernels.replications import run_replications
+from sim.kernels.review_loop import review_loop
+from sim.metrics import METRICS
+from sim.runner import replication_seeds
+from sim.scenario import build_scenario
+from tests.conftest import REPO, small_config
+
+
+def test_the_helper_compiles_the_signatures_a_replication_uses() -> None:
+    warmup.compile_helper_kernels()
+    # A fresh, uncached copy of the whole-replication kernel: typing it asks each kernel it
+    # calls for the signature it needs, which a cached copy would not.
+    fresh = numba.njit(nogil=True)(run_replications.py_func)
+    sc = build_scenario(small_config("phased"))
+    seeds = replication_seeds(0, 1)
+    pools = np.array([s.pool for s in seeds], dtype=np.uint32).reshape(1, -1)
+    out = np.full((1, len(METRICS)), np.nan)
+    board = np.empty((1, sc.models.n_models, 3))
+    fresh(pools, 0, 1, *_scenario_arrays(sc), out, board)
+    for kernel in (review_loop, model_accuracies, replication_metrics):
+        assert len(kernel.signatures) == 1, (kernel.__name__, kernel.signatures)
+
+
+def test_no_helper_on_a_warm_cache_or_one_cpu(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(warmup, "cache_is_warm", lambda: True)
+    assert warmup.start_helper() is None
+    monkeypatch.setattr(warmup, "cache_is_warm", lambda: False)
+    monkeypatch.setattr(warmup, "available_cpus", lambda: 1)
+    assert warmup.start_helper() is None
+    warmup.finish_helper(None)
+
+
+def test_a_cold_cache_starts_a_helper_that_finishes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(warmup, "cache_is_warm", lambda: False)
+    monkeypatch.setattr(warmup, "available_cpus", lambda: 2)
+    helper = warmup.start_helper()
+    assert helper is not None
+    warmup.finish_helper(helper)
+    assert helper.returncode == 0
+
+
+def test_a_helper_that_hangs_is_stopped(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(warmup, "HELPER_SECONDS", 0.2)
+    helper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], cwd=REPO)
+    warmup.finish_helper(helper)
+    assert helper.returncode is not None
