@@ -777,7 +777,8 @@ def main() -> None:
         f"{walls[('medcalc', 'simpy')] * (one / two) / 100 / 1000 * 1e6:.0f} µs per replication "
         "on one thread.",
         "- JIT compilation (warm-up of one medcalc replication in a fresh subprocess, median "
-        f"of {REPEATS}, each from its own empty cache): empty cache {cold:.1f} s "
+        f"of {REPEATS}, each from its own empty cache, which starts the compile helper on the "
+        f"second core, `sim/engines/warmup.py`): empty cache {cold:.1f} s "
         f"({', '.join(f'{c:.1f}' for c in colds)}), cached {cached:.2f} s.",
         f"- Array-heap ceiling (pop+push pairs/s on a 10,000-entry queue, median of 5): "
         f"{ceiling:,.0f}. The review event loop alone ran {loop:,.0f} events/s on the 1e5 "
