@@ -31,14 +31,17 @@ def available_cpus() -> int:
 
 def start_helper() -> subprocess.Popen[bytes] | None:
     """Start the helper when the kernel cache is cold and a second CPU is free, else None."""
-    if cache_is_warm() or available_cpus() < 2:
+    if cache_is_warm() or available_cpus() < 2 or not sys.executable:
         return None
-    return subprocess.Popen(
-        [sys.executable, "-m", "sim.engines.warmup"],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    try:
+        return subprocess.Popen(
+            [sys.executable, "-m", "sim.engines.warmup"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    except OSError:  # no new processes here: the caller compiles everything itself
+        return None
 
 
 def finish_helper(helper: subprocess.Popen[bytes] | None) -> None:

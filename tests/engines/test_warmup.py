@@ -56,6 +56,16 @@ def test_a_cold_cache_starts_a_helper_that_finishes(monkeypatch: pytest.MonkeyPa
     assert helper.returncode == 0
 
 
+def test_no_helper_where_processes_cannot_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise OSError("fork refused")
+
+    monkeypatch.setattr(warmup, "cache_is_warm", lambda: False)
+    monkeypatch.setattr(warmup, "available_cpus", lambda: 2)
+    monkeypatch.setattr(warmup.subprocess, "Popen", refuse)
+    assert warmup.start_helper() is None
+
+
 def test_a_helper_that_hangs_is_stopped(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(warmup, "HELPER_SECONDS", 0.2)
     helper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], cwd=REPO)
