@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import inspect
 import json
 import os
 import resource
@@ -202,7 +203,8 @@ def measure_stages(replications: int) -> list[float]:
     out = np.full((replications, len(METRICS)), np.nan)
     board = np.empty((replications, sc.models.n_models, 3))
     base = _scenario_arrays(sc)
-    policy_at = 11  # the policy array's place in the kernel's arguments
+    kernel_args = list(inspect.signature(run_replications.py_func).parameters)
+    policy_at = kernel_args.index("policy") - kernel_args.index("size")  # in _scenario_arrays
     variants = []
     for _, audit, recompute, experts in STAGES:
         arrays = list(base)

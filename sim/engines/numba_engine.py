@@ -14,8 +14,8 @@ from numpy.typing import NDArray
 from sim.config.validate import ConfigError
 from sim.engines.base import ReviewLog, ReviewProblem
 from sim.engines.simpy_engine import SimpyEngine
-from sim.engines.threads import run_interleaved
-from sim.engines.warmup import available_cpus, finish_helper, start_helper
+from sim.engines.threads import available_cpus, run_interleaved
+from sim.engines.warmup import finish_helper, start_helper
 from sim.kernels.replications import run_replications
 from sim.kernels.review_loop import review_loop
 from sim.model.agreement import rule_array

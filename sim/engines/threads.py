@@ -18,6 +18,13 @@ _workers: list[queue.SimpleQueue[_Task]] = []
 _workers_lock = threading.Lock()
 
 
+def available_cpus() -> int:
+    """The CPUs this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 def _work(tasks: queue.SimpleQueue[_Task]) -> None:
     while True:
         run_share, first, step, done = tasks.get()

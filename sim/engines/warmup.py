@@ -8,25 +8,18 @@ not depend on it, and a helper that fails or is late costs nothing but its CPU t
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 
 import numpy as np
 
+from sim.engines.threads import available_cpus
 from sim.kernels import cache_is_warm
 from sim.kernels.leaderboard import model_accuracies
 from sim.kernels.metrics import N_METRICS, replication_metrics
 from sim.kernels.review_loop import review_loop
 
 HELPER_SECONDS = 60.0  # how long the caller waits for a helper that is still compiling
-
-
-def available_cpus() -> int:
-    """The CPUs this process may run on."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
 
 
 def start_helper() -> subprocess.Popen[bytes] | None:

@@ -54,9 +54,16 @@ def njit_no_refcounts(fn: _Kernel) -> _Kernel:
     return cast(_Kernel, numba.njit(**options)(fn))
 
 
+_known_warm = False
+
+
 def cache_is_warm() -> bool:
-    """Have these kernels been compiled and cached before?"""
-    return CACHE_DIR.is_dir() and any(CACHE_DIR.rglob("*.nbi"))
+    """Have these kernels been compiled and cached before? Once they have, the answer is kept,
+    so callers on a hot path (every progress chunk of a run) do not walk the cache again."""
+    global _known_warm
+    if not _known_warm:
+        _known_warm = CACHE_DIR.is_dir() and any(CACHE_DIR.rglob("*.nbi"))
+    return _known_warm
 
 
 _DIGEST_FOLDER = re.compile(r"[0-9a-f]{16}(-O(\d|max))?")

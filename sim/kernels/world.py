@@ -173,9 +173,9 @@ def run_recompute(
     label: np.ndarray,
 ) -> None:
     """k runs per item (``runs`` is ``(n, k)``) and their m-of-k consensus
-    (:func:`consensus_row`), item by item. A run that is "right"
-    returns the item's target: the original's error on a shared blind spot, else a wrong value
-    of the pipeline's own with ``systematic_error_probability``, else the truth.
+    (:func:`consensus_of_tally`, tallied while the runs are drawn), item by item. A run that
+    is "right" returns the item's target: the original's error on a shared blind spot, else a
+    wrong value of the pipeline's own with ``systematic_error_probability``, else the truth.
 
     Each ``uniform < p`` is drawn as the uniform's integer bits against
     :func:`~sim.kernels.random.bits_below` ``(p)``: the same outcome without a float."""
