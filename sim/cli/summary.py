@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 HEADLINE = (
+    ("original_error_rate", "original error rate", "{:.3f}"),
     ("residual_error_rate", "residual error rate", "{:.3f}"),
     ("errors_fixed", "errors fixed", "{:.1f}"),
     ("errors_fixed_by_review", "  by expert review", "{:.1f}"),
@@ -18,7 +19,7 @@ HEADLINE = (
     ("calendar_days", "calendar days", "{:.1f}"),
     ("total_usd", "dollars (experts + LLM)", "{:,.0f}"),
     ("errors_fixed_per_expert_hour", "errors fixed per expert-hour", "{:.2f}"),
-    ("estimated_error_rate", "estimated original error rate", "{:.3f}"),
+    ("estimated_error_rate", "reviewed originals found wrong", "{:.3f}"),
 )
 
 
