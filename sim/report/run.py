@@ -20,6 +20,7 @@ from sim.report.html import Section, fmt
 
 HISTOGRAMS = ["residual_error_rate", "errors_fixed", "expert_hours", "calendar_days", "total_usd"]
 SUMMARY_ROWS = [
+    "original_error_rate",
     "residual_error_rate",
     "errors_fixed",
     "errors_fixed_by_review",

@@ -43,7 +43,7 @@ def test_report_of_a_run(tmp_path: Path, policy: str) -> None:
     for name in images:
         assert (folder / "report" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     text = page.read_text()
-    assert "residual_error_rate" in text
+    assert text.index("original_error_rate") < text.index("residual_error_rate")
     assert "frontier_a" in text
     assert ("Residual error estimates" in text) == (policy == "learning")
     again = run("sim.report", str(folder))  # a second report replaces the first whole
