@@ -1,5 +1,8 @@
 """Where a study lives: an SQLite file in the sweep's folder unless a SQLAlchemy URL is given;
-trials a killed worker on this machine left running are found and run again."""
+trials a killed worker on this machine left running are found and run again.
+
+A worker claims each trial with its :func:`worker_id` already on it (:func:`claim_trial`), so a
+kill at any moment leaves no running trial without the worker that ran it."""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import optuna
-from optuna.trial import TrialState
+from optuna.trial import TrialState, create_trial
 
 DEFAULT_FILE = "study.db"
 
@@ -89,3 +92,24 @@ def recover_interrupted(study: optuna.Study) -> list[int]:
         study.enqueue_trial(t.params, user_attrs={"retry_of": t.number})
         lost.append(t.number)
     return lost
+
+
+def claim_trial(study: optuna.Study, worker: str) -> optuna.Trial:
+    """The next trial for ``worker``, as :meth:`optuna.Study.ask` gives it (a queued trial
+    first, else a new one), but marked with ``worker`` before it is running. ``ask`` marks a
+    trial running first, and a worker killed before it could add its name left a trial no
+    recovery could attribute, counted as done forever."""
+    storage = study._storage
+    for waiting in storage.get_all_trials(
+        study._study_id, deepcopy=False, states=(TrialState.WAITING,)
+    ):
+        try:
+            storage.set_trial_user_attr(waiting._trial_id, "worker", worker)
+            if not storage.set_trial_state_values(waiting._trial_id, TrialState.RUNNING):
+                continue  # another worker popped it first
+        except optuna.exceptions.UpdateFinishedTrialError:
+            continue
+        storage.set_trial_user_attr(waiting._trial_id, "worker", worker)  # win a race
+        return optuna.Trial(study, waiting._trial_id)
+    template = create_trial(state=TrialState.RUNNING, user_attrs={"worker": worker})
+    return optuna.Trial(study, storage.create_new_trial(study._study_id, template))

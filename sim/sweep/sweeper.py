@@ -32,6 +32,7 @@ from sim.sweep.objectives import parse_all
 from sim.sweep.space import SearchSpace, SearchSpaceError, check_space, parse_space
 from sim.sweep.storage import (
     StorageError,
+    claim_trial,
     default_url,
     open_storage,
     recover_interrupted,
@@ -55,6 +56,28 @@ class SweepSetupError(RuntimeError):
 def counted(trial: optuna.trial.FrozenTrial) -> bool:
     """Whether a trial counts towards ``n_trials`` (interrupted ones are queued again)."""
     return trial.state in DONE_STATES and not trial.user_attrs.get("interrupted", False)
+
+
+def tell(
+    study: optuna.Study,
+    trial: optuna.Trial,
+    values: list[float] | None = None,
+    state: TrialState | None = None,
+) -> None:
+    """:meth:`optuna.Study.tell`, letting the sampler end the study (the grid sampler does
+    after its last point) instead of raising: Optuna only allows that inside ``optimize``."""
+    study._thread_local.in_optimize_loop = True
+    try:
+        study.tell(trial, values, state=state)
+    finally:
+        study._thread_local.in_optimize_loop = False
+
+
+def grid_done(study: optuna.Study) -> bool:
+    """Has a grid sampler run every point of its grid? Then the sweep ends before
+    ``n_trials``: more trials would only repeat points."""
+    sampler = study.sampler
+    return isinstance(sampler, optuna.samplers.GridSampler) and sampler.is_exhausted(study)
 
 
 class StewardSweeper(Sweeper):
@@ -229,12 +252,18 @@ class StewardSweeper(Sweeper):
                 to_go = self.n_trials - done
                 if to_go <= 0:
                     break
-                batch = [study.ask() for _ in range(min(self.n_jobs, to_go))]
+                if grid_done(study):
+                    print(
+                        f"every point of the grid has run ({done} trials): the sweep ends "
+                        f"before hydra.sweeper.n_trials={self.n_trials}",
+                        file=sys.stderr,
+                    )
+                    break
+                batch = [claim_trial(study, me) for _ in range(min(self.n_jobs, to_go))]
                 overrides = []
                 for trial in batch:
                     for name, dist in space.distributions.items():
                         trial._suggest(name, dist)
-                    trial.set_user_attr("worker", me)
                     params = {**trial.params, **space.fixed}
                     overrides.append(
                         tuple(f"{k}={v}" for k, v in params.items())
@@ -253,7 +282,7 @@ class StewardSweeper(Sweeper):
                     except Exception as err:
                         failures += 1
                         trial.set_user_attr("error", f"{type(err).__name__}: {err}")
-                        study.tell(trial, state=TrialState.FAIL)
+                        tell(study, trial, state=TrialState.FAIL)
                         print(f"trial {trial.number} failed: {err}", file=sys.stderr)
                         continue
                     if "outcome" in out:
@@ -263,10 +292,10 @@ class StewardSweeper(Sweeper):
                     trial.set_user_attr("feasible", all(v <= 0 for v in violations))
                     if any(math.isnan(v) for v in values):
                         trial.set_user_attr("error", "an objective is NaN")
-                        study.tell(trial, state=TrialState.FAIL)
+                        tell(study, trial, state=TrialState.FAIL)
                         failures += 1
                         continue
-                    study.tell(trial, values)
+                    tell(study, trial, values)
                 bar.update(len(batch))
                 if failures / len(batch) > self.max_failure_rate:
                     print(

@@ -136,6 +136,34 @@ def test_multi_objective_sweep_with_an_rl_constraint(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+def test_a_grid_sweep_ends_when_every_point_has_run(tmp_path: Path) -> None:
+    configs = Path(__file__).parent / "configs"
+    proc = run_sweep(
+        tmp_path,
+        f"hydra.searchpath=[file://{configs}]",
+        "downstream.rl.enabled=false",
+        sweep="grid_policies",
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "every point of the grid has run (4 trials)" in proc.stderr
+    assert "n_trials=6" in proc.stderr
+    study = load(tmp_path, "grid_policies")
+    complete = study.get_trials(states=(TrialState.COMPLETE,))
+    assert len(study.trials) == len(complete) == 4
+    points = {(t.params["policy"], t.params["budget.expert_hours"]) for t in complete}
+    assert points == {(p, h) for p in ("phased", "random") for h in (10.0, 20.0)}
+    assert set(partitions(tmp_path, "grid_policies")) == {t.number for t in complete}
+    again = run_sweep(  # resuming a finished grid runs nothing more
+        tmp_path,
+        f"hydra.searchpath=[file://{configs}]",
+        "downstream.rl.enabled=false",
+        sweep="grid_policies",
+    )
+    assert again.returncode == 0, again.stderr
+    assert len(load(tmp_path, "grid_policies").trials) == 4
+
+
+@pytest.mark.slow
 def test_same_sweep_and_seed_give_the_same_trials(tmp_path: Path) -> None:
     studies = []
     for out in (tmp_path / "a", tmp_path / "b"):
