@@ -56,7 +56,8 @@ def load_valid(path: Path, mapping_file: Path | None) -> Trace | int:
     trace, problems = load_trace(path, mapping, explicit=explicit)
     if trace is None:
         print(
-            f"error: {path} does not validate ({len(problems)} problems; run "
+            f"error: {path} does not validate ({len(problems)} "
+            f"problem{'s' if len(problems) != 1 else ''}; run "
             f"`python -m sim.trace validate`): {problems[0]}",
             file=sys.stderr,
         )

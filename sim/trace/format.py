@@ -3,10 +3,15 @@ column names (see docs/traces.md)."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+
+SHIPPED_MAPPINGS = Path(__file__).resolve().parents[2] / "conf" / "trace"
+"""The column mappings of the traces the project knows (``conf/trace/*.yaml``)."""
 
 
 @dataclass(frozen=True)
@@ -61,3 +66,25 @@ def load_mapping(path: Path | None) -> tuple[dict[str, str], frozenset[str]]:
             )
         mapping[key] = str(value)
     return mapping, frozenset(str(k) for k in columns)
+
+
+def fitting_mappings(columns: Collection[str], folder: Path = SHIPPED_MAPPINGS) -> list[Path]:
+    """The mapping files in ``folder`` whose every mapped column is among ``columns``: what to
+    suggest when a trace is read without ``--mapping`` and lacks canonical columns."""
+    fits = []
+    for path in sorted(folder.glob("*.yaml")):
+        try:
+            mapping, explicit = load_mapping(path)
+        except (OSError, ValueError, yaml.YAMLError):
+            continue
+        if explicit and all(mapping[name] in columns for name in explicit):
+            fits.append(path)
+    return fits
+
+
+def shown_path(path: Path) -> str:
+    """``path`` relative to the working directory when it is below it, else absolute."""
+    try:
+        return os.path.relpath(path) if path.is_relative_to(Path.cwd()) else str(path)
+    except ValueError:
+        return str(path)

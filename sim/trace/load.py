@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim.model.agreement import ValueKind
-from sim.trace.format import BY_NAME, COLUMNS
+from sim.trace.format import BY_NAME, COLUMNS, fitting_mappings, shown_path
 from sim.trace.labels import parse_label
 
 TRUE = frozenset({"true", "1", "yes", "y", "t"})
@@ -108,6 +108,11 @@ def load_trace(
             present_cols.append(col.name)
         elif col.required or col.name in explicit:
             problems.append(Problem(None, theirs, f"missing (canonical column {col.name!r})"))
+    if problems and not explicit:
+        fits = [shown_path(p) for p in fitting_mappings(have)]
+        if fits:
+            hint = f"; the file's columns fit {' and '.join(fits)}: add --mapping {fits[0]}"
+            problems[0] = Problem(None, problems[0].column, problems[0].message + hint)
     if problems:
         return None, problems
     if not rows:

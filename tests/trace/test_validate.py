@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from sim.trace.__main__ import validate
-from sim.trace.format import load_mapping
+from sim.trace.format import fitting_mappings, load_mapping
 from sim.trace.load import load_trace
 from tests.conftest import REPO
 
@@ -58,11 +58,41 @@ def test_the_medcalc_trace_loads_its_labels(trace_path: Path) -> None:
     assert int(trace.present["label_truth"].sum()) == 887
 
 
-def test_without_the_mapping_the_required_columns_are_missing(
-    trace_path: Path, capsys: pytest.CaptureFixture[str]
+def test_without_the_mapping_the_required_columns_are_missing_and_the_fitting_one_is_named(
+    trace_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.chdir(REPO)
     assert validate(trace_path, None) == 1
-    assert "column 'stratum': missing" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "column 'stratum': missing" in out
+    assert out.count("add --mapping conf/trace/medcalc_v1.yaml") == 1
+
+
+def test_only_mappings_whose_every_column_is_there_are_suggested(tmp_path: Path) -> None:
+    folder = tmp_path / "mappings"
+    folder.mkdir()
+    (folder / "a.yaml").write_text("columns: {stratum: calc, item_id: id}\n")
+    (folder / "b.yaml").write_text("columns: {stratum: calc, group: family}\n")
+    (folder / "broken.yaml").write_text("columns: {not_a_column: x}\n")
+    (folder / "empty.yaml").write_text("")
+    assert fitting_mappings({"id", "calc", "label"}, folder) == [folder / "a.yaml"]
+    assert fitting_mappings({"calc", "family", "id"}, folder) == [
+        folder / "a.yaml",
+        folder / "b.yaml",
+    ]
+    assert fitting_mappings({"calc"}, folder) == []
+
+
+def test_no_suggestion_when_a_mapping_was_given_or_none_fits(tmp_path: Path) -> None:
+    rows = [{"id": "1", "calculator_name": "x", "label_original": "1"}]
+    trace = write_csv(tmp_path / "t.csv", rows)
+    mapping, explicit = load_mapping(MEDCALC_MAPPING)
+    _, problems = load_trace(trace, mapping, explicit=explicit)
+    assert problems
+    assert not any("--mapping" in p.message for p in problems)
+    _, problems = load_trace(trace, load_mapping(None)[0])
+    assert problems
+    assert not any("--mapping" in p.message for p in problems)
 
 
 def test_every_problem_is_reported_with_row_and_column(
