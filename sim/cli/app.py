@@ -150,4 +150,13 @@ def entry() -> None:
         if problem is not None:
             print(f"error: {problem}", file=sys.stderr)
             sys.exit(2)
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:
+        what = (
+            "finished trials are kept; the same command resumes the sweep"
+            if is_sweep(overrides)
+            else "nothing of the unfinished run was written"
+        )
+        print(f"\ninterrupted: {what}", file=sys.stderr)
+        sys.exit(130)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -179,3 +180,33 @@ def test_downstream_bad_input_is_one_line_and_writes_nothing(
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines()[-1] == message
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow
+def test_an_interrupted_run_says_so_and_writes_nothing(tmp_path: Path) -> None:
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "sim",
+            f"output.dir={tmp_path}",
+            "engine=simpy",
+            "replications=100000",
+            "downstream.rl.enabled=false",
+        ],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stderr is not None
+    seen = b""
+    while b"rep/s" not in seen:  # the progress bar: replications are running
+        chunk = proc.stderr.read1(4096)
+        assert chunk, seen.decode(errors="replace")
+        seen += chunk
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert err.decode().strip().endswith("interrupted: nothing of the unfinished run was written")
+    assert "Traceback" not in err.decode()
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
