@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,8 +18,9 @@ from tqdm import tqdm
 
 from sim.engines.numba_engine import NumbaEngine
 from sim.metrics import METRICS
-from sim.records import Columns, event_columns, item_columns
-from sim.replication import ReplicationResult, run_replication
+from sim.processes import Detail, StepResult, processes_for, step, step_in_processes
+from sim.records import Columns
+from sim.replication import ReplicationResult
 from sim.scenario import Scenario
 
 
@@ -50,8 +52,11 @@ def run_scenario(
     event_replications: int = 100,
     label_replications: int = 0,
     progress: bool = False,
+    processes: int = 1,
 ) -> RunResult:
-    """Run ``replications`` replications and keep the detail of the first few."""
+    """Run ``replications`` replications and keep the detail of the first few. Replications
+    that run step by step in Python use up to ``processes`` worker processes
+    (:mod:`sim.processes`); compiled ones use the engine's threads."""
     seeds = replication_seeds(seed, replications)
     table = np.empty((replications, len(METRICS)))
     board = np.empty((replications, sc.models.n_models, 3))
@@ -77,23 +82,37 @@ def run_scenario(
                 hi = min(replications, lo + chunk)
                 table[lo:hi], board[lo:hi] = engine.run_replications(sc, seeds[lo:hi], len(METRICS))
                 bar.update(hi - lo)
-        for r in range(replications if not compiled else n_detail):
-            res = run_replication(sc, seeds[r])
-            row = np.array([res.metrics[name] for name in METRICS])
+        detail = Detail(item_replications, event_replications, label_replications)
+        n_step = replications if not compiled else n_detail
+        rows = range(n_step)
+        n_proc = 1 if compiled else processes_for(n_step, processes)
+        if n_proc > 1:
+            results: Iterable[StepResult] = step_in_processes(
+                sc, rows, seeds[:n_step], detail, n_proc, on_done=bar.update
+            )
+        else:
+            results = (step(sc, r, seeds[r], detail) for r in rows)
+        kept: dict[int, StepResult] = {}
+        for res in results:
+            r = res.replication
             if compiled and not (
-                np.array_equal(row, table[r], equal_nan=True)
+                np.array_equal(res.metrics, table[r], equal_nan=True)
                 and np.array_equal(res.board, board[r], equal_nan=True)
             ):
                 raise RuntimeError(f"replication {r}: compiled and step-by-step runs differ")
-            table[r] = row
+            table[r] = res.metrics
             board[r] = res.board
-            if r < label_replications:
-                labels.append(res)
-            if r < item_replications:
-                items.append(item_columns(r, res, sc.rule))
-            if r < event_replications and res.log.n_reviews:
-                events.append(event_columns(r, res, sc.rule))
-            if not compiled:
+            if res.items is not None or res.events is not None or res.full is not None:
+                kept[r] = res
+            if not compiled and n_proc == 1:
                 bar.update()
+    for r in sorted(kept):  # in replication order, however the processes finished
+        res = kept[r]
+        if res.full is not None:
+            labels.append(res.full)
+        if res.items is not None:
+            items.append(res.items)
+        if res.events is not None:
+            events.append(res.events)
     metrics = {name: table[:, j].copy() for j, name in enumerate(METRICS)}
     return RunResult(metrics=metrics, items=items, events=events, board=board, labels=labels)

@@ -27,6 +27,7 @@ from sim.io.results import write_run
 from sim.io.run_dir import RunDirectory, new_run_name
 from sim.kernels import cache_is_warm, prune_stale_caches
 from sim.metrics import METRIC_DOCS, estimator_coverage, summarize
+from sim.processes import process_count
 from sim.runner import RunResult, run_scenario
 from sim.scenario import Scenario, build_scenario
 from sim.sweep.trial import run_trial
@@ -66,6 +67,7 @@ def run(
         event_replications=root.output.event_replications if root.output.write else 0,
         label_replications=rl_cfg.label_replications if rl_cfg.enabled else 0,
         progress=root.progress,
+        processes=process_count(root.engine.processes),
     )
     rl_result = None
     if rl_cfg.enabled:

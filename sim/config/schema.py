@@ -239,6 +239,9 @@ class EngineConfig:
     name: str = "numba"
     threads: int = 0
     """Threads for replications (numba engine); 0 uses every core. Results do not depend on it."""
+    processes: int = 0
+    """Processes for replications that run step by step in Python (the simpy engine, the
+    ``learning`` policy); 0 uses every core. Results do not depend on it."""
 
 
 @dataclass

@@ -217,6 +217,10 @@ def validate(cfg: RootConfig, *, policies: Mapping[str, PolicyTraits], engines: 
         raise ConfigError("seed", cfg.seed, "an integer >= 0")
     if not isinstance(cfg.engine.threads, int) or cfg.engine.threads < 0:
         raise ConfigError("engine.threads", cfg.engine.threads, "an integer >= 0 (0: all cores)")
+    if not isinstance(cfg.engine.processes, int) or cfg.engine.processes < 0:
+        raise ConfigError(
+            "engine.processes", cfg.engine.processes, "an integer >= 0 (0: all cores)"
+        )
     if not isinstance(cfg.output.event_replications, int) or cfg.output.event_replications < 0:
         raise ConfigError(
             "output.event_replications", cfg.output.event_replications, "an integer >= 0"

@@ -12,6 +12,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from sim.config.schema import RootConfig
 from sim.downstream.rl import run_on_replications, summarize
+from sim.processes import process_count
 from sim.runner import run_scenario
 from sim.scenario import build_scenario
 from sim.sweep.dataset import trial_table, write_trial
@@ -57,6 +58,7 @@ def run_trial(
         item_replications=0,
         event_replications=0,
         label_replications=label_replications,
+        processes=process_count(root.engine.processes),
     )
     rl = None
     if label_replications:

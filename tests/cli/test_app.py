@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -183,30 +185,53 @@ def test_downstream_bad_input_is_one_line_and_writes_nothing(
 
 
 @pytest.mark.slow
-def test_an_interrupted_run_says_so_and_writes_nothing(tmp_path: Path) -> None:
-    proc = subprocess.Popen(
+@pytest.mark.parametrize(
+    "overrides",
+    [("engine=simpy", "engine.processes=1"), ("policy=learning", "engine.processes=2")],
+)
+def test_ctrl_c_stops_a_run_with_one_line_and_writes_nothing(
+    tmp_path: Path, overrides: tuple[str, ...]
+) -> None:
+    proc = subprocess.Popen(  # its own process group, which a terminal's Ctrl-C signals
         [
             sys.executable,
             "-m",
             "sim",
             f"output.dir={tmp_path}",
-            "engine=simpy",
             "replications=100000",
             "downstream.rl.enabled=false",
+            *overrides,
         ],
         cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     assert proc.stderr is not None
     seen = b""
-    while b"rep/s" not in seen:  # the progress bar: replications are running
+    while b"rep/s" not in seen:  # the progress bar
         chunk = proc.stderr.read1(4096)
         assert chunk, seen.decode(errors="replace")
         seen += chunk
-    proc.send_signal(signal.SIGINT)
+    time.sleep(1.0)  # replications are running
+    os.killpg(proc.pid, signal.SIGINT)
     _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130
+    assert proc.returncode == 130, err.decode()
     assert err.decode().strip().endswith("interrupted: nothing of the unfinished run was written")
     assert "Traceback" not in err.decode()
     assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
+    assert process_group(proc.pid) == []  # no worker process left behind
+
+
+def process_group(pgid: int) -> list[int]:
+    """The live processes of group ``pgid`` (from /proc)."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            state, _, group = stat.read_text().rsplit(")", 1)[1].split()[:3]
+        except (OSError, ValueError):
+            continue
+        if int(group) == pgid and state != "Z":
+            members.append(int(stat.parent.name))
+    return members

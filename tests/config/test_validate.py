@@ -32,6 +32,7 @@ def mutate(path: str, value: object):
         ("verifier.recompute.consensus_runs", 6, "verifier.recompute.consensus_runs"),
         ("policy.name", "nope", "policy.name"),
         ("engine.name", "warp", "engine.name"),
+        ("engine.processes", -2, "engine.processes"),
         ("scenario.strata.0.value_kind", "colour", "scenario.strata[0].value_kind"),
         ("scenario.strata.2.size", 0, "scenario.strata[2].size"),
         ("experts.start_date", "2027-13-01", "experts.start_date"),
