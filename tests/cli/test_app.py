@@ -235,3 +235,20 @@ def process_group(pgid: int) -> list[int]:
         if int(group) == pgid and state != "Z":
             members.append(int(stat.parent.name))
     return members
+
+
+def test_help_says_what_the_tool_does_lists_the_groups_and_stays_short() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", "--help"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert out.startswith("stewardsim: simulate a label-stewardship programme")
+    assert "policy: disagreement, learning, none, phased, random" in out
+    assert "python -m sim +sweep=cost_vs_error" in out
+    assert "Creatinine Clearance" not in out  # the scenario's strata are for --cfg job
+    assert len(out.splitlines()) < 40
