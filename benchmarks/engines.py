@@ -119,14 +119,21 @@ def build(scenario: str, engine: str, threads: int = 0) -> Any:
     return sc
 
 
-def run(sc: Any, seeds: list[np.random.SeedSequence]) -> np.ndarray:
-    """Metrics ``(R, M)``: whole compiled replications for numba, else step by step."""
+def run(sc: Any, seeds: list[np.random.SeedSequence], processes: int = 1) -> np.ndarray:
+    """Metrics ``(R, M)``: whole compiled replications for numba, else step by step (in
+    ``processes`` worker processes when more than one, as the runner spreads them)."""
     from sim.engines import NumbaEngine
     from sim.metrics import METRICS
+    from sim.processes import Detail, step_in_processes
     from sim.replication import run_replication
 
     if isinstance(sc.engine, NumbaEngine):
         return sc.engine.run_replications(sc, seeds, len(METRICS))[0]
+    if processes > 1:
+        table = np.empty((len(seeds), len(METRICS)))
+        for res in step_in_processes(sc, range(len(seeds)), seeds, Detail(), processes):
+            table[res.replication] = res.metrics
+        return table
     rows = [run_replication(sc, ss).metrics for ss in seeds]
     return np.array([[m[k] for k in METRICS] for m in rows])
 
@@ -145,13 +152,15 @@ def measure_one(scenario: str, engine: str, replications: int, threads: int) -> 
     """Runs inside a subprocess: warm up on one replication, then time them all."""
     from sim.runner import replication_seeds
 
+    engine, _, in_processes = engine.partition("-")  # "simpy-2p": 2 worker processes
+    processes = int(in_processes.rstrip("p") or 1)
     sc = build(scenario, engine, threads)
     seeds = replication_seeds(0, replications)
     t0 = time.perf_counter()
     run(sc, seeds[:1])
     warmup = time.perf_counter() - t0
     t0 = time.perf_counter()
-    table = run(sc, seeds)
+    table = run(sc, seeds, processes)
     wall = time.perf_counter() - t0
     return {
         "wall": wall,
@@ -664,7 +673,7 @@ def main() -> None:
     print("… warming the kernel cache", file=sys.stderr, flush=True)
     sub(["--one", "medcalc", "numba", "1", "0"], env)  # so no measured run compiles
     plan = [
-        ("medcalc", 1000, ("numba", "simpy", "heapq")),
+        ("medcalc", 1000, ("numba", "simpy", "simpy-2p", "heapq")),
         ("medcalc-0h", 1000, ("numba", "simpy")),
         ("1e4", 5, ("numba", "simpy", "heapq")),
         ("1e5", 1, ("numba", "simpy", "heapq")),
@@ -748,6 +757,13 @@ def main() -> None:
         "",
         f"- Threads, medcalc × 1000 (one subprocess, 1 and 2 threads in turn, median of "
         f"{ALTERNATIONS} each): 1 thread {one:.3f} s, 2 threads {two:.3f} s: {one / two:.2f}×.",
+        "- Core for core, medcalc × 1000: numba on 1 thread (above) is "
+        f"{walls[('medcalc', 'simpy')] / one:.1f}× the SimPy engine in one process; on 2 "
+        f"threads it is {walls[('medcalc', 'simpy-2p')] / walls[('medcalc', 'numba')]:.1f}× "
+        "the SimPy engine with its replications in 2 worker processes (`simpy-2p`, "
+        "`engine.processes=2`, which a run uses by default since it spreads step-by-step "
+        "replications over the cores). The `vs simpy` column compares every engine with the "
+        "SimPy engine in one process.",
         f"- The review process alone (each engine's event loop on the same {REVIEW_REPS} medcalc "
         "problems, handed over step by step; the world, verifiers, triage and metrics are the "
         "shared kernels and are left out; one thread; median of "
