@@ -1,7 +1,8 @@
 """``python -m sim.study budget [--policies ...] [--expert-hours ...] [OVERRIDES]``: policies
 against expert-hour budgets on one scenario, with common random numbers. Prints and writes (to a
-new folder under ``outputs/studies/``, atomically) the outcome table, the estimator coverage
-table, a JSON file of every summary, and a figure against expert-hours.
+new folder under ``<output.dir>/studies/``, ``outputs/studies/`` by default, atomically) the
+outcome table, the estimator coverage table (when a policy estimates, as ``learning`` does), a
+JSON file of every summary, and a figure against expert-hours.
 
 A policy may carry its own overrides: ``learning:policy.learning.strategy=greedy``."""
 
@@ -28,11 +29,16 @@ def main(argv: list[str] | None = None) -> int:
     b = sub.add_parser("budget", help="policies against expert-hour budgets")
     b.add_argument("--policies", nargs="+", default=["disagreement", "phased", "learning"])
     b.add_argument("--expert-hours", nargs="+", type=float, default=[10, 20, 40, 80])
-    b.add_argument("--out", type=Path, default=Path("outputs") / "studies")
+    b.add_argument(
+        "--out", type=Path, default=None, help="default: <output.dir>/studies (outputs/studies)"
+    )
     b.add_argument("overrides", nargs="*", help="Hydra overrides, e.g. replications=200")
     argv = sys.argv[1:] if argv is None else argv
     overrides = [a for a in argv if "=" in a and not a.startswith("-") and ":" not in a]
     args = parser.parse_args([a for a in argv if a not in overrides])
+    if args.out is None:
+        output_dir = [o.split("=", 1)[1] for o in overrides if o.startswith("output.dir=")]
+        args.out = Path(output_dir[-1] if output_dir else "outputs") / "studies"
     bad = [h for h in args.expert_hours if not h > 0]
     if bad:
         print(f"error: --expert-hours={bad[0]:g}: expected hours > 0", file=sys.stderr)
@@ -52,12 +58,14 @@ def main(argv: list[str] | None = None) -> int:
         rows = simulate(runs, on_run=advance)
     outcomes, coverage = outcome_table(rows), coverage_table(rows)
     print(outcomes)
-    print()
-    print(coverage)
+    if coverage:
+        print()
+        print(coverage)
     rd = RunDirectory(args.out, new_run_name("budget", "-".join(v.policy for v in variants)))
     with rd as tmp:
         (tmp / "outcomes.md").write_text(outcomes + "\n")
-        (tmp / "coverage.md").write_text(coverage + "\n")
+        if coverage:
+            (tmp / "coverage.md").write_text(coverage + "\n")
         (tmp / "study.json").write_text(json.dumps(json_safe(rows), indent=2) + "\n")
         plot_against_hours(rows, tmp / "against_expert_hours.png")
     print(f"results: {rd.path}")

@@ -96,7 +96,8 @@ def outcome_table(rows: list[dict[str, Any]]) -> str:
 
 def coverage_table(rows: list[dict[str, Any]]) -> str:
     """Per policy with estimates and budget: the true residual error and, per estimator, the
-    mean estimate, the mean width of its 95% interval and how often it covered the truth."""
+    mean estimate, the mean width of its 95% interval and how often it covered the truth; ""
+    when no policy estimates (only ``learning`` does)."""
     head = ["policy", "budget h", "true residual", "audit items"]
     for name in ("audit", "PPI++", "naive"):
         head += [f"{name}: estimate", f"{name}: width", f"{name}: coverage"]
@@ -119,4 +120,4 @@ def coverage_table(rows: list[dict[str, Any]]) -> str:
                 _f(100 * c["coverage"], "{:.1f}%") + f" of {int(c['n'])}",
             ]
         lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+    return "\n".join(lines) if len(lines) > 2 else ""

@@ -64,6 +64,30 @@ def test_study_writes_tables_json_and_figure(tmp_path: Path) -> None:
     assert "| disagreement | 20 |" in proc.stdout
 
 
+@pytest.mark.slow
+def test_a_study_goes_under_output_dir_and_has_no_coverage_without_estimates(
+    tmp_path: Path,
+) -> None:
+    proc = study(
+        "--policies",
+        "random",
+        "--expert-hours",
+        "5",
+        f"output.dir={tmp_path}",
+        "replications=3",
+    )
+    assert proc.returncode == 0, proc.stderr
+    (folder,) = (tmp_path / "studies").iterdir()
+    assert {p.name for p in folder.iterdir()} == {
+        "outcomes.md",
+        "study.json",
+        "against_expert_hours.png",
+    }
+    assert "| random | 5 |" in proc.stdout
+    assert "coverage" not in proc.stdout
+    assert f"results: {folder}" in proc.stdout
+
+
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [
