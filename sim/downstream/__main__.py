@@ -1,6 +1,7 @@
 """``python -m sim.downstream budget [--policies ...] [--expert-hours ...] [OVERRIDES]``:
 leaderboard bias and the RL gap against the stewardship budget, as a Markdown table, a JSON file
-and a figure in a new folder under ``outputs/downstream/`` (written atomically)."""
+and a figure in a new folder under ``<output.dir>/downstream/`` (``outputs/downstream/`` by
+default; written atomically)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from sim.cli.oneline import or_one_line_error
+from sim.cli.outputs import output_folder
 from sim.downstream.budget import budget_rows, markdown_table, plan
 from sim.downstream.figures import plot_bias_against_budget
 from sim.io.results import json_safe
@@ -24,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     b = sub.add_parser("budget", help="leaderboard bias and RL gap against the budget")
     b.add_argument("--policies", nargs="+", default=["none", "disagreement", "phased"])
     b.add_argument("--expert-hours", nargs="+", type=float, default=[0, 10, 20, 40, 80])
-    b.add_argument("--out", type=Path, default=Path("outputs") / "downstream")
+    b.add_argument("--out", type=Path, default=None, help="default: <output.dir>/downstream")
     b.add_argument(
         "overrides", nargs="*", help="Hydra overrides anywhere on the line, e.g. replications=200"
     )
@@ -32,6 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     overrides = [a for a in argv if "=" in a and not a.startswith("-")]
     args = parser.parse_args([a for a in argv if a not in overrides])
     args.overrides = overrides
+    if args.out is None:
+        args.out = output_folder(overrides, "downstream")
     bad = [h for h in args.expert_hours if h < 0]
     if bad:
         print(f"error: --expert-hours={bad[0]:g}: expected hours >= 0", file=sys.stderr)

@@ -16,6 +16,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from sim.cli.oneline import or_one_line_error
+from sim.cli.outputs import output_folder
 from sim.io.results import json_safe
 from sim.io.run_dir import RunDirectory, new_run_name
 from sim.study.figures import plot_against_hours
@@ -37,8 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     overrides = [a for a in argv if "=" in a and not a.startswith("-") and ":" not in a]
     args = parser.parse_args([a for a in argv if a not in overrides])
     if args.out is None:
-        output_dir = [o.split("=", 1)[1] for o in overrides if o.startswith("output.dir=")]
-        args.out = Path(output_dir[-1] if output_dir else "outputs") / "studies"
+        args.out = output_folder(overrides, "studies")
     bad = [h for h in args.expert_hours if not h > 0]
     if bad:
         print(f"error: --expert-hours={bad[0]:g}: expected hours > 0", file=sys.stderr)
