@@ -24,7 +24,7 @@ from sim.downstream.leaderboard import leaderboard_summary
 from sim.downstream.rl import run_on_replications
 from sim.downstream.rl import summarize as summarize_rl
 from sim.io.results import write_run
-from sim.io.run_dir import RunDirectory, new_run_name
+from sim.io.run_dir import RunDirectory, new_run_name, writable_reason
 from sim.kernels import cache_is_warm, prune_stale_caches
 from sim.metrics import METRIC_DOCS, estimator_coverage, summarize
 from sim.processes import process_count
@@ -46,11 +46,19 @@ def validate_config(cfg: DictConfig) -> None:
     build_scenario(to_root_config(cfg))
 
 
+class WriteError(RuntimeError):
+    """The run was simulated but its folder could not be written (a full disk, say)."""
+
+
 def run(
     root: RootConfig, config_yaml: str
 ) -> tuple[Scenario, RunResult, dict[str, Any], Path | None]:
     """Validate, simulate and (if ``output.write``) write the run folder; returns the folder."""
     sc = build_scenario(root)
+    if root.output.write:
+        reason = writable_reason(Path(root.output.dir) / "runs")
+        if reason is not None:
+            raise ConfigError("output.dir", root.output.dir, f"a writable folder ({reason})")
     rl_cfg = root.downstream.rl
     prune_stale_caches()
     if root.progress and not cache_is_warm():
@@ -88,8 +96,13 @@ def run(
     if root.output.write:
         runs = Path(root.output.dir) / "runs"
         rd = RunDirectory(runs, new_run_name(sc.name, sc.policy_class.name))
-        with rd as tmp:
-            write_run(tmp, result, sc, summary, config_yaml, rl_result)
+        try:
+            with rd as tmp:
+                write_run(tmp, result, sc, summary, config_yaml, rl_result)
+        except OSError as err:
+            raise WriteError(
+                f"writing the run under {runs} failed ({err.strerror or err}); nothing was kept"
+            ) from None
         folder = rd.path
     return sc, result, summary, folder
 
@@ -112,6 +125,9 @@ def main(cfg: DictConfig) -> dict[str, Any] | None:
     except ConfigError as err:
         print(f"error: {err}", file=sys.stderr)
         sys.exit(2)
+    except WriteError as err:
+        print(f"error: {err}", file=sys.stderr)
+        sys.exit(1)
     title = (
         f"{sc.name} · policy={sc.policy_class.name} · engine={sc.engine.name} · "
         f"{root.replications} replications · seed {root.seed}"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import tempfile
 from pathlib import Path
 from types import TracebackType
 
@@ -43,6 +44,19 @@ class RunDirectory:
             os.replace(self.tmp, self.path)
         else:
             shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def writable_reason(folder: Path) -> str | None:
+    """Why files cannot be written in ``folder`` (created if missing), or None when they can:
+    the check a run makes before it simulates, so that it does not fail at the end."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".probe-", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as err:
+        return err.strerror or type(err).__name__
+    return None
 
 
 def write_text_atomic(path: Path, text: str) -> None:

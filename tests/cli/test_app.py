@@ -252,3 +252,45 @@ def test_help_says_what_the_tool_does_lists_the_groups_and_stays_short() -> None
     assert "python -m sim +sweep=cost_vs_error" in out
     assert "Creatinine Clearance" not in out  # the scenario's strata are for --cfg job
     assert len(out.splitlines()) < 40
+
+
+def test_an_output_dir_that_cannot_hold_runs_stops_the_run_before_it_simulates(
+    tmp_path: Path,
+) -> None:
+    blocker = tmp_path / "a_file"
+    blocker.write_text("")
+    proc = run_sim(tmp_path, "replications=2", f"output.dir={blocker / 'below'}")
+    assert proc.returncode == 2
+    assert proc.stderr == (
+        f"error: output.dir='{blocker / 'below'}': expected a writable folder (Not a directory)\n"
+    )
+    assert proc.stdout == ""  # nothing simulated, no summary
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file"]
+
+
+def test_a_run_whose_folder_cannot_be_written_says_so_and_keeps_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dataclasses
+    import errno
+
+    from sim.cli import app
+    from tests.conftest import small_config
+
+    def full_disk(tmp: Path, *args: object) -> None:
+        (tmp / "replications.parquet").write_bytes(b"half")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(app, "write_run", full_disk)
+    cfg = small_config("random")
+    root = dataclasses.replace(
+        cfg,
+        replications=2,
+        output=dataclasses.replace(cfg.output, dir=str(tmp_path)),
+        downstream=dataclasses.replace(
+            cfg.downstream, rl=dataclasses.replace(cfg.downstream.rl, enabled=False)
+        ),
+    )
+    with pytest.raises(app.WriteError, match=r"\(No space left on device\); nothing was kept"):
+        app.run(root, "")
+    assert list((tmp_path / "runs").iterdir()) == []
