@@ -3,9 +3,11 @@ command line overrides it."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from sim.config.schema import OutputConfig
+from sim.io.run_dir import writable_reason
 
 
 def output_folder(overrides: list[str], name: str) -> Path:
@@ -13,3 +15,14 @@ def output_folder(overrides: list[str], name: str) -> Path:
     (``outputs``)."""
     given = [o.split("=", 1)[1] for o in overrides if o.lstrip("+").startswith("output.dir=")]
     return Path(given[-1] if given else OutputConfig.dir) / name
+
+
+def writable_or_said(folder: Path, flag: str) -> bool:
+    """Can files be written in ``folder`` (created if missing)? If not, one ``error:`` line
+    naming ``flag`` says why."""
+    reason = writable_reason(folder)
+    if reason is not None:
+        print(
+            f"error: {flag}={str(folder)!r}: expected a writable folder ({reason})", file=sys.stderr
+        )
+    return reason is None

@@ -13,7 +13,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from sim.cli.oneline import or_one_line_error
-from sim.cli.outputs import output_folder
+from sim.cli.outputs import output_folder, writable_or_said
 from sim.downstream.budget import budget_rows, markdown_table, plan
 from sim.downstream.figures import plot_bias_against_budget
 from sim.io.results import json_safe
@@ -39,6 +39,8 @@ def main(argv: list[str] | None = None) -> int:
     bad = [h for h in args.expert_hours if h < 0]
     if bad:
         print(f"error: --expert-hours={bad[0]:g}: expected hours >= 0", file=sys.stderr)
+        return 2
+    if not writable_or_said(args.out, "--out"):
         return 2
     runs = or_one_line_error(lambda: plan(args.policies, args.expert_hours, args.overrides))
     if runs is None:

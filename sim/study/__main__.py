@@ -16,7 +16,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from sim.cli.oneline import or_one_line_error
-from sim.cli.outputs import output_folder
+from sim.cli.outputs import output_folder, writable_or_said
 from sim.io.results import json_safe
 from sim.io.run_dir import RunDirectory, new_run_name
 from sim.study.figures import plot_against_hours
@@ -44,6 +44,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: --expert-hours={bad[0]:g}: expected hours > 0", file=sys.stderr)
         return 2
     variants = [Variant.parse(p) for p in args.policies]
+    if not writable_or_said(args.out, "--out"):
+        return 2
     runs = or_one_line_error(
         lambda: plan(variants, args.expert_hours, ["downstream.rl.enabled=false", *overrides])
     )

@@ -27,6 +27,7 @@ from optuna.trial import TrialState
 from tqdm import tqdm
 
 from sim.config.validate import ConfigError
+from sim.io.run_dir import writable_reason
 from sim.sweep.dataset import remove_trials
 from sim.sweep.objectives import parse_all
 from sim.sweep.space import SearchSpace, SearchSpaceError, check_space, parse_space
@@ -186,8 +187,13 @@ class StewardSweeper(Sweeper):
             first = str(err).strip().splitlines()[0]
             raise SweepSetupError(f"hydra.sweeper.sampler: cannot be created: {first}") from None
         created = not self.sweep_dir.exists()
+        reason = writable_reason(self.sweep_dir)
+        if reason is not None:
+            raise SweepSetupError(
+                f"hydra.sweep.dir={str(self.sweep_dir)!r}: expected a writable folder ({reason}); "
+                "it follows output.dir"
+            )
         try:
-            self.sweep_dir.mkdir(parents=True, exist_ok=True)
             url = self.storage_url or default_url(self.sweep_dir)
             storage = open_storage(url)
             study = optuna.create_study(

@@ -294,3 +294,14 @@ def test_a_run_whose_folder_cannot_be_written_says_so_and_keeps_nothing(
     with pytest.raises(app.WriteError, match=r"\(No space left on device\); nothing was kept"):
         app.run(root, "")
     assert list((tmp_path / "runs").iterdir()) == []
+
+
+def test_a_downstream_out_folder_that_cannot_be_written_is_one_line(tmp_path: Path) -> None:
+    blocker = tmp_path / "a_file"
+    blocker.write_text("")
+    proc = run_downstream(blocker / "x", "--policies", "none", "replications=2")
+    assert proc.returncode == 2
+    assert (
+        proc.stderr
+        == f"error: --out='{blocker / 'x'}': expected a writable folder (Not a directory)\n"
+    )

@@ -129,3 +129,14 @@ def test_learning_on_medcalc_at_40_hours() -> None:
     assert cov["audit"]["coverage"] >= 0.93
     assert cov["ppi"]["coverage"] >= 0.93
     assert cov["naive"]["coverage"] < 0.8
+
+
+def test_an_out_folder_that_cannot_be_written_stops_before_simulating(tmp_path: Path) -> None:
+    blocker = tmp_path / "a_file"
+    blocker.write_text("")
+    proc = study("--policies", "random", f"output.dir={blocker / 'x'}", "replications=2")
+    assert proc.returncode == 2
+    assert proc.stderr == (
+        f"error: --out='{blocker / 'x' / 'studies'}': expected a writable folder "
+        "(Not a directory)\n"
+    )

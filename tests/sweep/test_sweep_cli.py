@@ -333,3 +333,15 @@ def test_bad_search_space_or_storage_stops_before_any_trial(
     assert proc.stderr.count("error:") == 1
     assert "Traceback" not in proc.stderr
     assert not (tmp_path / "sweeps").exists() or not any((tmp_path / "sweeps").iterdir())
+
+
+def test_an_output_dir_that_cannot_hold_the_sweep_is_one_line(tmp_path: Path) -> None:
+    blocker = tmp_path / "a_file"
+    blocker.write_text("")
+    proc = run_sweep(tmp_path, f"output.dir={blocker / 'x'}")
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.strip().endswith(
+        "expected a writable folder (Not a directory); it follows output.dir"
+    )
+    assert proc.stderr.count("error:") == 1
+    assert "Traceback" not in proc.stderr
