@@ -47,8 +47,15 @@ class RunDirectory:
 
 
 def writable_reason(folder: Path) -> str | None:
-    """Why files cannot be written in ``folder`` (created if missing), or None when they can:
-    the check a run makes before it simulates, so that it does not fail at the end."""
+    """Why files cannot be written in ``folder``, or None when they can: the check a command
+    makes before it simulates, so that it does not fail at the end. Folders it creates to find
+    out are removed again."""
+    existing, missing = folder, []
+    while not existing.exists() and existing.parent != existing:
+        missing.append(existing)
+        existing = existing.parent
+    if existing.exists() and not existing.is_dir():
+        return f"{existing} is a file"
     try:
         folder.mkdir(parents=True, exist_ok=True)
         fd, probe = tempfile.mkstemp(prefix=".probe-", dir=folder)
@@ -56,6 +63,12 @@ def writable_reason(folder: Path) -> str | None:
         os.unlink(probe)
     except OSError as err:
         return err.strerror or type(err).__name__
+    finally:
+        for created in missing:  # deepest first
+            try:
+                created.rmdir()
+            except OSError:
+                break
     return None
 
 

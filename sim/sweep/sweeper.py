@@ -194,6 +194,7 @@ class StewardSweeper(Sweeper):
                 "it follows output.dir"
             )
         try:
+            self.sweep_dir.mkdir(parents=True, exist_ok=True)
             url = self.storage_url or default_url(self.sweep_dir)
             storage = open_storage(url)
             study = optuna.create_study(

@@ -85,6 +85,11 @@ def calibrate(
     trace = load_valid(path, mapping_file)
     if isinstance(trace, int):
         return trace
+    for flag, target in (("--out", out), ("--verifier-out", verifier_out)):
+        problem = unwritable_file(target)
+        if problem is not None:
+            print(f"error: {flag}={str(target)!r}: expected {problem}", file=sys.stderr)
+            return 2
     rule = AgreementRule()
     try:
         fit, strata = calibrate_strata(
@@ -122,6 +127,18 @@ def calibrate(
         write_text_atomic(verifier_out, verifier_text)
         print(f"wrote {verifier_out}", file=sys.stderr)
     return 0
+
+
+def unwritable_file(target: Path | None) -> str | None:
+    """What is wrong with writing a file at ``target`` (None: nothing, or no target)."""
+    from sim.io.run_dir import writable_reason
+
+    if target is None:
+        return None
+    if target.is_dir():
+        return "a file, not a folder"
+    reason = writable_reason(target.parent)
+    return None if reason is None else f"a file in a writable folder ({reason})"
 
 
 def fitted_verifier(

@@ -262,7 +262,8 @@ def test_an_output_dir_that_cannot_hold_runs_stops_the_run_before_it_simulates(
     proc = run_sim(tmp_path, "replications=2", f"output.dir={blocker / 'below'}")
     assert proc.returncode == 2
     assert proc.stderr == (
-        f"error: output.dir='{blocker / 'below'}': expected a writable folder (Not a directory)\n"
+        f"error: output.dir='{blocker / 'below'}': expected a writable folder "
+        f"({blocker} is a file)\n"
     )
     assert proc.stdout == ""  # nothing simulated, no summary
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file"]
@@ -303,5 +304,5 @@ def test_a_downstream_out_folder_that_cannot_be_written_is_one_line(tmp_path: Pa
     assert proc.returncode == 2
     assert (
         proc.stderr
-        == f"error: --out='{blocker / 'x'}': expected a writable folder (Not a directory)\n"
+        == f"error: --out='{blocker / 'x'}': expected a writable folder ({blocker} is a file)\n"
     )

@@ -138,5 +138,5 @@ def test_an_out_folder_that_cannot_be_written_stops_before_simulating(tmp_path: 
     assert proc.returncode == 2
     assert proc.stderr == (
         f"error: --out='{blocker / 'x' / 'studies'}': expected a writable folder "
-        "(Not a directory)\n"
+        f"({blocker} is a file)\n"
     )

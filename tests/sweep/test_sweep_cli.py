@@ -341,7 +341,7 @@ def test_an_output_dir_that_cannot_hold_the_sweep_is_one_line(tmp_path: Path) ->
     proc = run_sweep(tmp_path, f"output.dir={blocker / 'x'}")
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr.strip().endswith(
-        "expected a writable folder (Not a directory); it follows output.dir"
+        f"expected a writable folder ({blocker} is a file); it follows output.dir"
     )
     assert proc.stderr.count("error:") == 1
     assert "Traceback" not in proc.stderr

@@ -154,3 +154,22 @@ def test_a_trace_without_the_recomputation_cannot_fit_the_verifier(
     )
     assert not out.exists()
     assert not verifier.exists()
+
+
+@pytest.mark.parametrize("which", ["out", "verifier_out"])
+def test_an_output_path_that_cannot_be_written_stops_before_the_fit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], which: str
+) -> None:
+    rows = [{"item_id": str(i), "stratum": "s", "label_original": "1"} for i in range(5)]
+    trace = write_csv(tmp_path / "t.csv", rows)
+    blocker = tmp_path / "a_file"
+    blocker.write_text("")
+    bad = blocker / "x.yaml"
+    paths = {"out": None, "verifier_out": None, which: bad}
+    assert calibrate(trace, None, "x", paths["out"], False, paths["verifier_out"]) == 2
+    flag = "--out" if which == "out" else "--verifier-out"
+    assert capsys.readouterr().err == (
+        f"error: {flag}='{bad}': expected a file in a writable folder ({blocker} is a file)\n"
+    )
+    assert calibrate(trace, None, "x", tmp_path, False) == 2  # a folder, not a file
+    assert "expected a file, not a folder" in capsys.readouterr().err
