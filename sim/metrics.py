@@ -15,6 +15,7 @@ from sim.kernels.leaderboard import N_LEADERBOARD_METRICS
 from sim.model.agreement import AgreementRule, rule_array
 from sim.model.benchmark import Benchmark
 from sim.model.evaluated import EvaluatedModels
+from sim.stats import t_quantile_975
 
 Z95 = 1.959963984540054
 
@@ -166,9 +167,9 @@ def leaderboard(
 
 
 def summarize(columns: dict[str, NDArray[np.float64]]) -> dict[str, dict[str, float]]:
-    """Per metric across replications: mean, sd, 95% interval of the mean (normal), and the
-    2.5-97.5% range of replications. NaN replications (e.g. no hours spent) are left out and
-    counted in ``n``."""
+    """Per metric across replications: mean, sd, 95% interval of the mean (Student t; NaN from
+    a single replication, which says nothing of its spread), and the 2.5-97.5% range of
+    replications. NaN replications (e.g. no hours spent) are left out and counted in ``n``."""
     out: dict[str, dict[str, float]] = {}
     for name, values in columns.items():
         v = values[~np.isnan(values)]
@@ -185,8 +186,8 @@ def summarize(columns: dict[str, NDArray[np.float64]]) -> dict[str, dict[str, fl
             }
             continue
         mean = float(v.mean())
-        sd = float(v.std(ddof=1)) if n > 1 else 0.0
-        half = Z95 * sd / math.sqrt(n)
+        sd = float(v.std(ddof=1)) if n > 1 else math.nan
+        half = t_quantile_975(n - 1) * sd / math.sqrt(n) if n > 1 else math.nan
         out[name] = {
             "n": n,
             "mean": mean,

@@ -18,4 +18,11 @@ def test_summary_interval_and_nan_handling() -> None:
     s = summarize({"x": np.array([1.0, 2.0, 3.0, np.nan])})["x"]
     assert s["n"] == 3
     assert s["mean"] == 2.0
-    assert s["mean_ci_low"] < 2.0 < s["mean_ci_high"]
+    half = 4.302653 * 1.0 / math.sqrt(3)  # Student t with 2 degrees of freedom, sd 1
+    assert s["mean_ci_low"] == pytest.approx(2.0 - half)
+    assert s["mean_ci_high"] == pytest.approx(2.0 + half)
+    one = summarize({"x": np.array([5.0])})["x"]
+    assert one["mean"] == 5.0
+    assert math.isnan(one["sd"])
+    assert math.isnan(one["mean_ci_low"])
+    assert math.isnan(one["mean_ci_high"])

@@ -130,7 +130,7 @@ def main(cfg: DictConfig) -> dict[str, Any] | None:
         sys.exit(1)
     title = (
         f"{sc.name} · policy={sc.policy_class.name} · engine={sc.engine.name} · "
-        f"{root.replications} replications · seed {root.seed}"
+        f"{root.replications} replication{'s' if root.replications != 1 else ''} · seed {root.seed}"
     )
     print(format_summary(summary["metrics"], title))
     if summary["estimator_coverage"]:

@@ -42,9 +42,13 @@ def format_summary(summary: dict[str, dict[str, float]], title: str) -> str:
 
     header = f"{'':{width}}  {'mean':>10}  {'95% CI of mean':>21}  {'2.5–97.5% of reps':>21}"
     lines = [title, header]
+
+    def span(fmt: str, low: float, high: float) -> str:
+        return "—" if math.isnan(low) or math.isnan(high) else f"{f(fmt, low)} – {f(fmt, high)}"
+
     for label, s, fmt in rows:
-        ci = f"{f(fmt, s['mean_ci_low'])} – {f(fmt, s['mean_ci_high'])}"
-        rng = f"{f(fmt, s['p2_5'])} – {f(fmt, s['p97_5'])}"
+        ci = span(fmt, s["mean_ci_low"], s["mean_ci_high"])
+        rng = span(fmt, s["p2_5"], s["p97_5"])
         lines.append(f"{label:{width}}  {f(fmt, s['mean']):>10}  {ci:>21}  {rng:>21}")
     return "\n".join(lines)
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.report.stats import Z95
+from sim.stats import t_quantile_975
 
 MINUTES_PER_DAY = 1440.0
 
@@ -53,8 +53,8 @@ def errors_found_over_time(
         counts[r] = np.searchsorted(when, days, side="right")
     mean = counts.mean(axis=0)
     half = (
-        Z95 * counts.std(axis=0, ddof=1) / np.sqrt(replications)
+        t_quantile_975(replications - 1) * counts.std(axis=0, ddof=1) / np.sqrt(replications)
         if replications > 1
-        else np.zeros(points)
+        else np.full(points, np.nan)
     )
     return FoundCurve(days, mean, mean - half, mean + half, replications)

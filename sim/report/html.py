@@ -52,6 +52,13 @@ def page(title: str, subtitle: str, sections: Sequence[Section]) -> str:
     return "\n".join(parts) + "\n"
 
 
+def fmt_range(low: float, high: float) -> str:
+    """``low–high`` for a table cell; one em dash when the range is undefined (NaN)."""
+    if low != low or high != high:
+        return "—"
+    return f"{fmt(low)}–{fmt(high)}"
+
+
 def fmt(x: float, digits: int = 3) -> str:
     """A number for a table cell; an em dash for NaN."""
     if x != x:

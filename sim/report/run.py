@@ -16,7 +16,7 @@ from sim.report.figures import (
     plot_metric_histograms,
     policy_color,
 )
-from sim.report.html import Section, fmt
+from sim.report.html import Section, fmt, fmt_range
 
 HISTOGRAMS = ["residual_error_rate", "errors_fixed", "expert_hours", "calendar_days", "total_usd"]
 SUMMARY_ROWS = [
@@ -51,7 +51,8 @@ def run_sections(run_dir: Path, out: Path) -> tuple[str, list[Section]]:
     metrics = {n: reps.column(n).to_numpy() for n in HISTOGRAMS if n in reps.column_names}
     subtitle = (
         f"{summary['scenario']} · policy={summary['policy']} · engine={summary['engine']} · "
-        f"{summary['replications']} replications · seed {summary['seed']}"
+        f"{summary['replications']} replication{'s' if summary['replications'] != 1 else ''} · "
+        f"seed {summary['seed']}"
     )
     stats = summary["metrics"]
     sections = [
@@ -64,9 +65,8 @@ def run_sections(run_dir: Path, out: Path) -> tuple[str, list[Section]]:
                 [
                     name,
                     fmt(_num(stats[name]["mean"])),
-                    f"{fmt(_num(stats[name]['mean_ci_low']))}–"
-                    f"{fmt(_num(stats[name]['mean_ci_high']))}",
-                    f"{fmt(_num(stats[name]['p2_5']))}–{fmt(_num(stats[name]['p97_5']))}",
+                    fmt_range(_num(stats[name]["mean_ci_low"]), _num(stats[name]["mean_ci_high"])),
+                    fmt_range(_num(stats[name]["p2_5"]), _num(stats[name]["p97_5"])),
                 ]
                 for name in SUMMARY_ROWS
                 if name in stats

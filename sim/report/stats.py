@@ -10,12 +10,13 @@ import numpy as np
 import pyarrow as pa
 from numpy.typing import NDArray
 
-Z95 = 1.959963984540054
+from sim.stats import t_quantile_975
 
 
 @dataclass(frozen=True)
 class Mean:
-    """Mean over replications with the 95% normal interval of the mean (NaNs left out)."""
+    """Mean over replications with the 95% Student t interval of the mean (NaNs left out; no
+    interval from one replication)."""
 
     mean: float
     low: float
@@ -28,7 +29,11 @@ class Mean:
         if x.size == 0:
             return Mean(math.nan, math.nan, math.nan, 0)
         m = float(x.mean())
-        half = Z95 * float(x.std(ddof=1)) / math.sqrt(x.size) if x.size > 1 else 0.0
+        half = (
+            t_quantile_975(x.size - 1) * float(x.std(ddof=1)) / math.sqrt(x.size)
+            if x.size > 1
+            else math.nan
+        )
         return Mean(m, m - half, m + half, int(x.size))
 
 

@@ -208,7 +208,7 @@ def replay_command(
         return 2
     title = (
         f"replay of {path.name} · policy={root.policy.name} · engine={root.engine.name} · "
-        f"{replications} replications · seed {seed}"
+        f"{replications} replication{'s' if replications != 1 else ''} · seed {seed}"
     )
     print(format_summary(summarize(metrics), title))
     return 0

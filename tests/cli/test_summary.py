@@ -34,5 +34,6 @@ def test_amplification_rows_only_with_amplification_and_nan_as_a_dash() -> None:
     assert "by amplification" not in text
     assert "—" in text
     assert "nan" not in text
+    assert "— – —" not in text  # an undefined interval is one dash
     summary["items_propagated"]["mean"] = 3.0
     assert format_summary(summary, "t").count("by amplification") == 2
