@@ -6,9 +6,12 @@ so the results do not depend on how many processes ran them or in which order th
 from __future__ import annotations
 
 import multiprocessing
+import pickle
 import signal
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from typing import cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -27,6 +30,8 @@ CHUNKS_PER_PROCESS = 6
 replications' costs differ."""
 MAX_CHUNK = 32
 """Replications per chunk at most, so that the progress bar moves on long runs."""
+IN_FLIGHT = 2
+"""Chunks sent to a worker ahead of its results, so that it starts the next one at once."""
 
 
 @dataclass(frozen=True)
@@ -81,29 +86,38 @@ def processes_for(n_replications: int, processes: int) -> int:
     return max(1, min(processes, n_replications // MIN_REPLICATIONS_PER_PROCESS))
 
 
-_scenario: Scenario | None = None
-
-
-def _adopt(sc: Scenario) -> None:
-    """A worker's start: keep the scenario, and leave Ctrl-C to the caller, which stops the
-    workers (a worker interrupted inside a queue operation could hang the others)."""
-    global _scenario
-    _scenario = sc
+def _serve(conn: Connection, sc: Scenario) -> None:
+    """A worker: run the chunks ``conn`` sends until it sends None; Ctrl-C is the caller's,
+    which stops the workers itself."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    while (task := conn.recv()) is not None:
+        rows, seeds, detail = task
+        try:
+            results = [step(sc, r, seed, detail) for r, seed in zip(rows, seeds, strict=True)]
+        except Exception as err:
+            conn.send(("error", _picklable(err)))
+            return
+        conn.send(("done", results))
 
 
-def _run_chunk(
-    chunk: tuple[Sequence[int], Sequence[np.random.SeedSequence], Detail],
-) -> list[StepResult]:
-    assert _scenario is not None, "the worker was started without its scenario"
-    rows, seeds, detail = chunk
-    return [step(_scenario, r, seed, detail) for r, seed in zip(rows, seeds, strict=True)]
+def _picklable(err: Exception) -> Exception:
+    try:
+        pickle.dumps(err)
+    except Exception:
+        return RuntimeError(f"{type(err).__name__}: {err}")
+    return err
 
 
-def _context() -> multiprocessing.context.BaseContext:
+def _died(worker: multiprocessing.process.BaseProcess) -> RuntimeError:
+    worker.join(timeout=5)
+    return RuntimeError(f"a worker process died (exit code {worker.exitcode})")
+
+
+def _context() -> multiprocessing.context.ForkContext | multiprocessing.context.SpawnContext:
     """Fork where it exists: the worker starts with the scenario and the loaded kernels."""
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    if "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
 
 
 def step_in_processes(
@@ -116,17 +130,59 @@ def step_in_processes(
 ) -> Iterator[StepResult]:
     """The step-by-step results of replications ``rows`` (seeds ``seeds``) from ``processes``
     worker processes, in the order they finish; ``on_done(n)`` after each chunk of ``n``. An
-    error in a worker, or an interrupt, stops every worker and reaches the caller."""
+    error in a worker, or an interrupt, stops every worker and reaches the caller.
+
+    Each worker has a pipe of its own, so stopping one (killing it) can leave no lock held
+    that another process waits on, as a shared task queue could."""
     size = max(1, min(MAX_CHUNK, -(-len(rows) // (processes * CHUNKS_PER_PROCESS))))
-    chunks = [(rows[i : i + size], seeds[i : i + size], detail) for i in range(0, len(rows), size)]
-    pool = _context().Pool(processes, initializer=_adopt, initargs=(sc,))
+    chunks = iter(
+        [(rows[i : i + size], seeds[i : i + size], detail) for i in range(0, len(rows), size)]
+    )
+    context = _context()
+    workers: dict[Connection, multiprocessing.process.BaseProcess] = {}
+    in_flight: dict[Connection, int] = {}
+    finished = False
+
+    def feed(conn: Connection) -> None:
+        """Send ``conn`` the next chunk, or None (stop) once it has nothing left to do."""
+        chunk = next(chunks, None)
+        if chunk is not None:
+            conn.send(chunk)
+            in_flight[conn] += 1
+        elif in_flight[conn] == 0:
+            conn.send(None)
+            del in_flight[conn]
+
     try:
-        for results in pool.imap_unordered(_run_chunk, chunks):
-            yield from results
-            on_done(len(results))
-        pool.close()
-    except BaseException:
-        pool.terminate()
-        raise
+        for _ in range(processes):
+            mine, theirs = context.Pipe()
+            worker = context.Process(target=_serve, args=(theirs, sc), daemon=True)
+            worker.start()
+            theirs.close()
+            workers[mine] = worker
+            in_flight[mine] = 0
+        for _ in range(IN_FLIGHT):
+            for conn in list(in_flight):
+                feed(conn)
+        while in_flight:
+            for conn in cast(list[Connection], wait(list(in_flight))):
+                try:
+                    status, payload = conn.recv()
+                except (EOFError, OSError):
+                    raise _died(workers[conn]) from None
+                if status == "error":
+                    raise payload
+                in_flight[conn] -= 1
+                try:
+                    feed(conn)  # before the caller sees the results: the worker never waits
+                except OSError:
+                    raise _died(workers[conn]) from None
+                yield from payload
+                on_done(len(payload))
+        finished = True
     finally:
-        pool.join()
+        for conn, process in workers.items():
+            if not finished:
+                process.kill()
+            process.join()
+            conn.close()

@@ -83,3 +83,35 @@ def test_an_error_in_a_worker_reaches_the_caller() -> None:
     bad_seeds = [None] * REPLICATIONS  # not a SeedSequence: the worker's replication fails
     with pytest.raises(AttributeError, match="generate_state"):
         list(step_in_processes(sc, range(REPLICATIONS), bad_seeds, Detail(), 2))  # type: ignore[arg-type]
+
+
+def test_a_worker_that_dies_is_reported_and_no_worker_is_left(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import os
+
+    from sim import processes
+
+    real_step = processes.step
+
+    def dies_on_row_5(sc, r, seed, detail):  # type: ignore[no-untyped-def]
+        if r == 5:
+            os._exit(3)
+        return real_step(sc, r, seed, detail)
+
+    monkeypatch.setattr(processes, "step", dies_on_row_5)  # the forked workers inherit it
+    sc = build_scenario(small_config("random"))
+    seeds = replication_seeds(1, REPLICATIONS)
+    with pytest.raises(RuntimeError, match=r"a worker process died \(exit code 3\)"):
+        list(step_in_processes(sc, range(REPLICATIONS), seeds, Detail(), 2))
+    assert multiprocessing.active_children() == []
+
+
+def test_a_caller_that_stops_early_leaves_no_worker() -> None:
+    sc = build_scenario(small_config("random"))
+    results = step_in_processes(
+        sc, range(REPLICATIONS), replication_seeds(1, REPLICATIONS), Detail(), 2
+    )
+    next(results)
+    results.close()  # as an interrupt in the caller's loop does
+    assert multiprocessing.active_children() == []

@@ -216,7 +216,11 @@ def test_ctrl_c_stops_a_run_with_one_line_and_writes_nothing(
         seen += chunk
     time.sleep(1.0)  # replications are running
     os.killpg(proc.pid, signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
+    try:
+        _, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)  # leave no hung run behind the failure
+        raise
     assert proc.returncode == 130, err.decode()
     assert err.decode().strip().endswith("interrupted: nothing of the unfinished run was written")
     assert "Traceback" not in err.decode()
