@@ -8,7 +8,7 @@ from __future__ import annotations
 import multiprocessing
 import pickle
 import signal
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import cast
@@ -126,10 +126,9 @@ def step_in_processes(
     seeds: Sequence[np.random.SeedSequence],
     detail: Detail,
     processes: int,
-    on_done: Callable[[int], None] = lambda n: None,
 ) -> Iterator[StepResult]:
     """The step-by-step results of replications ``rows`` (seeds ``seeds``) from ``processes``
-    worker processes, in the order they finish; ``on_done(n)`` after each chunk of ``n``. An
+    worker processes, in the order they finish, a chunk at a time. An
     error in a worker, or an interrupt, stops every worker and reaches the caller.
 
     Each worker has a pipe of its own, so stopping one (killing it) can leave no lock held
@@ -178,7 +177,6 @@ def step_in_processes(
                 except OSError:
                     raise _died(workers[conn]) from None
                 yield from payload
-                on_done(len(payload))
         finished = True
     finally:
         for conn, process in workers.items():

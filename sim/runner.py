@@ -88,7 +88,7 @@ def run_scenario(
         n_proc = 1 if compiled else processes_for(n_step, processes)
         if n_proc > 1:
             results: Iterable[StepResult] = step_in_processes(
-                sc, rows, seeds[:n_step], detail, n_proc, on_done=bar.update
+                sc, rows, seeds[:n_step], detail, n_proc
             )
         else:
             results = (step(sc, r, seeds[r], detail) for r in rows)
@@ -104,7 +104,7 @@ def run_scenario(
             board[r] = res.board
             if res.items is not None or res.events is not None or res.full is not None:
                 kept[r] = res
-            if not compiled and n_proc == 1:
+            if not compiled:
                 bar.update()
     for r in sorted(kept):  # in replication order, however the processes finished
         res = kept[r]

@@ -17,7 +17,13 @@ from omegaconf import DictConfig, OmegaConf
 from sim.cli.compose import CONF_DIR
 from sim.cli.precheck import composition_error
 from sim.cli.store import register
-from sim.cli.summary import format_estimates, format_leaderboard, format_rl, format_summary
+from sim.cli.summary import (
+    counted,
+    format_estimates,
+    format_leaderboard,
+    format_rl,
+    format_summary,
+)
 from sim.config.schema import RootConfig
 from sim.config.validate import ConfigError
 from sim.downstream.leaderboard import leaderboard_summary
@@ -130,7 +136,7 @@ def main(cfg: DictConfig) -> dict[str, Any] | None:
         sys.exit(1)
     title = (
         f"{sc.name} · policy={sc.policy_class.name} · engine={sc.engine.name} · "
-        f"{root.replications} replication{'s' if root.replications != 1 else ''} · seed {root.seed}"
+        f"{counted(root.replications, 'replication')} · seed {root.seed}"
     )
     print(format_summary(summary["metrics"], title))
     if summary["estimator_coverage"]:

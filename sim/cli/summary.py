@@ -23,6 +23,11 @@ HEADLINE = (
 )
 
 
+def counted(n: int, noun: str) -> str:
+    """``n`` and ``noun``, in the plural unless ``n`` is 1: "1 replication", "3 problems"."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 OPTIONAL = {"errors_fixed_by_propagation", "propagation_wrong_fixes"}
 """Rows shown only when some replication has them (amplifying policies)."""
 

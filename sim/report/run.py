@@ -9,6 +9,7 @@ from typing import Any
 import pyarrow.parquet as pq
 import yaml
 
+from sim.cli.summary import counted
 from sim.report.curves import errors_found_over_time
 from sim.report.figures import (
     plot_cost_breakdown,
@@ -51,8 +52,7 @@ def run_sections(run_dir: Path, out: Path) -> tuple[str, list[Section]]:
     metrics = {n: reps.column(n).to_numpy() for n in HISTOGRAMS if n in reps.column_names}
     subtitle = (
         f"{summary['scenario']} · policy={summary['policy']} · engine={summary['engine']} · "
-        f"{summary['replications']} replication{'s' if summary['replications'] != 1 else ''} · "
-        f"seed {summary['seed']}"
+        f"{counted(summary['replications'], 'replication')} · seed {summary['seed']}"
     )
     stats = summary["metrics"]
     sections = [

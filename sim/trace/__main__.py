@@ -13,6 +13,7 @@ from pathlib import Path
 
 import yaml
 
+from sim.cli.summary import counted
 from sim.model.agreement import AgreementRule
 from sim.trace.format import load_mapping
 from sim.trace.load import Trace, load_trace
@@ -31,7 +32,7 @@ def validate(path: Path, mapping_file: Path | None, *, max_shown: int = MAX_SHOW
         return 2
     trace, problems = load_trace(path, mapping, explicit=explicit)
     if problems:
-        print(f"{path}: {len(problems)} problem{'s' if len(problems) != 1 else ''}")
+        print(f"{path}: {counted(len(problems), 'problem')}")
         for p in problems[:max_shown]:
             print(f"  {p}")
         if len(problems) > max_shown:
@@ -56,8 +57,7 @@ def load_valid(path: Path, mapping_file: Path | None) -> Trace | int:
     trace, problems = load_trace(path, mapping, explicit=explicit)
     if trace is None:
         print(
-            f"error: {path} does not validate ({len(problems)} "
-            f"problem{'s' if len(problems) != 1 else ''}; run "
+            f"error: {path} does not validate ({counted(len(problems), 'problem')}; run "
             f"`python -m sim.trace validate`): {problems[0]}",
             file=sys.stderr,
         )
@@ -208,7 +208,7 @@ def replay_command(
         return 2
     title = (
         f"replay of {path.name} · policy={root.policy.name} · engine={root.engine.name} · "
-        f"{replications} replication{'s' if replications != 1 else ''} · seed {seed}"
+        f"{counted(replications, 'replication')} · seed {seed}"
     )
     print(format_summary(summarize(metrics), title))
     return 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from sim.cli.summary import HEADLINE, format_summary
+from sim.cli.summary import HEADLINE, counted, format_summary
 
 STATS = ("mean", "mean_ci_low", "mean_ci_high", "p2_5", "p97_5")
 
@@ -37,3 +37,11 @@ def test_amplification_rows_only_with_amplification_and_nan_as_a_dash() -> None:
     assert "— – —" not in text  # an undefined interval is one dash
     summary["items_propagated"]["mean"] = 3.0
     assert format_summary(summary, "t").count("by amplification") == 2
+
+
+def test_counts_are_singular_only_for_one() -> None:
+    assert [counted(n, "replication") for n in (0, 1, 3)] == [
+        "0 replications",
+        "1 replication",
+        "3 replications",
+    ]
