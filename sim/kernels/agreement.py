@@ -18,27 +18,25 @@ from sim.kernels import njit_no_refcounts
 
 @njit_no_refcounts
 def agrees_one(label: float, reference: float, kind: int, rule: np.ndarray) -> bool:
-    """Does ``label`` agree with ``reference``?"""
-    label_na = math.isnan(label)
-    ref_na = math.isnan(reference)
-    if label_na or ref_na:
-        return label_na and ref_na
-    return abs(label - reference) <= tolerance(reference, kind, rule)
+    """Does ``label`` agree with ``reference``? Two N/As agree; one N/A agrees with nothing.
+
+    Written without branches (a comparison with N/A is false), so loops over items that call
+    it run in vector lanes."""
+    both_na = math.isnan(label) & math.isnan(reference)
+    return both_na | (abs(label - reference) <= tolerance(reference, kind, rule))
 
 
 @njit_no_refcounts
 def tolerance(reference: float, kind: int, rule: np.ndarray) -> float:
-    """How far a label may be from a (not N/A) ``reference`` and still agree with it."""
+    """How far a label may be from a (not N/A) ``reference`` and still agree with it: 0 for a
+    category, the date tolerance for a date, the ordinal tolerance for a whole number within
+    the ordinal range, the zero tolerance at 0, else relative. Selects, not branches."""
     abs_ref = abs(reference)
-    if kind == 3:
-        return 0.0
-    if kind == 2:
-        return float(rule[4])
-    if kind == 1 and abs_ref <= rule[1] and math.floor(abs_ref) == abs_ref:
-        return float(rule[0])
-    if abs_ref == 0.0:
-        return float(rule[3])
-    return float(rule[2] * abs_ref)
+    ordinal = (kind == 1) & (abs_ref <= rule[1]) & (math.floor(abs_ref) == abs_ref)
+    numeric = rule[3] if abs_ref == 0.0 else rule[2] * abs_ref
+    tol = rule[0] if ordinal else numeric
+    tol = rule[4] if kind == 2 else tol
+    return float(0.0 if kind == 3 else tol)
 
 
 @njit(cache=True)

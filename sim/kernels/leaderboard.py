@@ -78,8 +78,8 @@ def model_accuracies(
         kept += is_kept
         wrong[i] = not agrees_one(original[i], truth[i], k, rule)
         truth_on_original[i] = agrees_one(truth[i], original[i], k, rule)
-        truth_on_final[i] = is_kept and agrees_one(truth[i], final[i], k, rule)
-        original_on_final[i] = is_kept and agrees_one(original[i], final[i], k, rule)
+        truth_on_final[i] = is_kept & agrees_one(truth[i], final[i], k, rule)
+        original_on_final[i] = is_kept & agrees_one(original[i], final[i], k, rule)
     n_groups = accuracy.shape[1]
     group_below = np.empty(n_groups, dtype=np.uint64)
     item_below = np.empty(n, dtype=np.uint64)

@@ -45,43 +45,46 @@ def replication_metrics(
 ) -> None:
     """Every metric of one replication (log arrays cover its reviews only)."""
     n = truth.shape[0]
-    wrong = 0.0
-    residual = 0.0
-    kept = 0.0
-    fixed = 0.0
-    fixed_review = 0.0
-    fixed_recompute = 0.0
-    fixed_propagation = 0.0
-    propagation_wrong = 0.0
-    propagated = 0.0
-    changed_wrongly = 0.0
-    dropped = 0.0
-    errors_dropped = 0.0
-    n_reviewed = 0.0
-    contradicted = 0.0
-    found = 0.0
-    for i in range(n):
+    # integer counts, so the item loop's sums need no float reassociation to run in lanes
+    wrong = 0
+    residual = 0
+    kept = 0
+    fixed = 0
+    fixed_review = 0
+    fixed_recompute = 0
+    fixed_propagation = 0
+    propagation_wrong = 0
+    propagated = 0
+    changed_wrongly = 0
+    dropped = 0
+    errors_dropped = 0
+    n_reviewed = 0
+    contradicted = 0
+    found = 0
+    for i in range(n):  # arithmetic on flags, no branches: the loop runs in vector lanes
         w = not agrees_one(original[i], truth[i], kind[i], rule)
         is_kept = decision[i] != DROPPED
-        final_wrong = is_kept and not agrees_one(final[i], truth[i], kind[i], rule)
+        final_wrong = is_kept & (not agrees_one(final[i], truth[i], kind[i], rule))
+        is_fixed = w & is_kept & (not final_wrong)
+        is_propagated = decision[i] == PROPAGATED
         wrong += w
         kept += is_kept
         residual += final_wrong
-        if w and is_kept and not final_wrong:
-            fixed += 1.0
-            fixed_review += decision[i] == EXPERT
-            fixed_recompute += decision[i] == RECOMPUTED
-            fixed_propagation += decision[i] == PROPAGATED
-        changed_wrongly += (not w) and final_wrong
-        propagated += decision[i] == PROPAGATED
-        propagation_wrong += (not w) and final_wrong and decision[i] == PROPAGATED
+        fixed += is_fixed
+        fixed_review += is_fixed & (decision[i] == EXPERT)
+        fixed_recompute += is_fixed & (decision[i] == RECOMPUTED)
+        fixed_propagation += is_fixed & is_propagated
+        changed_wrongly += (not w) & final_wrong
+        propagated += is_propagated
+        propagation_wrong += (not w) & final_wrong & is_propagated
         dropped += not is_kept
-        errors_dropped += w and not is_kept
-        if reviewed[i]:
-            n_reviewed += 1.0
-            if not agrees_one(expert_label[i], original[i], kind[i], rule):
-                contradicted += 1.0
-                found += w
+        errors_dropped += w & (not is_kept)
+        is_contradicted = reviewed[i] & (
+            not agrees_one(expert_label[i], original[i], kind[i], rule)
+        )
+        n_reviewed += reviewed[i]
+        contradicted += is_contradicted
+        found += is_contradicted & w
     seconds = 0.0
     expert_usd = 0.0
     last = 0.0
@@ -90,7 +93,7 @@ def replication_metrics(
         expert_usd += usd[r]
         last = max(last, finish_second[r])
     hours = seconds / 3600.0
-    low, high = wilson(contradicted, n_reviewed, Z95)
+    low, high = wilson(float(contradicted), float(n_reviewed), Z95)
     out[0] = n
     out[1] = wrong
     out[2] = wrong / n
