@@ -14,7 +14,7 @@ import math
 import numpy as np
 from numba import njit
 
-from sim.kernels.agreement import agrees_one
+from sim.kernels.agreement import agrees_one, rule_values
 from sim.kernels.metrics import DROPPED
 from sim.kernels.random import bits_at, bits_below, uniform_at
 
@@ -72,14 +72,15 @@ def model_accuracies(
     truth_on_final = np.empty(n, dtype=np.int64)
     original_on_final = np.empty(n, dtype=np.int64)
     kept = 0
+    rule_t = rule_values(rule)
     for i in range(n):
         k = kind[i]
         is_kept = decision[i] != DROPPED
         kept += is_kept
-        wrong[i] = not agrees_one(original[i], truth[i], k, rule)
-        truth_on_original[i] = agrees_one(truth[i], original[i], k, rule)
-        truth_on_final[i] = is_kept & agrees_one(truth[i], final[i], k, rule)
-        original_on_final[i] = is_kept & agrees_one(original[i], final[i], k, rule)
+        wrong[i] = not agrees_one(original[i], truth[i], k, rule_t)
+        truth_on_original[i] = agrees_one(truth[i], original[i], k, rule_t)
+        truth_on_final[i] = is_kept & agrees_one(truth[i], final[i], k, rule_t)
+        original_on_final[i] = is_kept & agrees_one(original[i], final[i], k, rule_t)
     n_groups = accuracy.shape[1]
     group_below = np.empty(n_groups, dtype=np.uint64)
     item_below = np.empty(n, dtype=np.uint64)

@@ -7,7 +7,7 @@ import math
 import numpy as np
 from numba import njit
 
-from sim.kernels.agreement import agrees_one
+from sim.kernels.agreement import agrees_one, rule_values
 
 N_METRICS = 29
 Z95 = 1.959963984540054
@@ -45,6 +45,7 @@ def replication_metrics(
 ) -> None:
     """Every metric of one replication (log arrays cover its reviews only)."""
     n = truth.shape[0]
+    rule_t = rule_values(rule)
     # integer counts, so the item loop's sums need no float reassociation to run in lanes
     wrong = 0
     residual = 0
@@ -62,9 +63,9 @@ def replication_metrics(
     contradicted = 0
     found = 0
     for i in range(n):  # arithmetic on flags, no branches: the loop runs in vector lanes
-        w = not agrees_one(original[i], truth[i], kind[i], rule)
+        w = not agrees_one(original[i], truth[i], kind[i], rule_t)
         is_kept = decision[i] != DROPPED
-        final_wrong = is_kept & (not agrees_one(final[i], truth[i], kind[i], rule))
+        final_wrong = is_kept & (not agrees_one(final[i], truth[i], kind[i], rule_t))
         is_fixed = w & is_kept & (not final_wrong)
         is_propagated = decision[i] == PROPAGATED
         wrong += w
@@ -80,7 +81,7 @@ def replication_metrics(
         dropped += not is_kept
         errors_dropped += w & (not is_kept)
         is_contradicted = reviewed[i] & (
-            not agrees_one(expert_label[i], original[i], kind[i], rule)
+            not agrees_one(expert_label[i], original[i], kind[i], rule_t)
         )
         n_reviewed += reviewed[i]
         contradicted += is_contradicted

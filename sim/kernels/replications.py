@@ -9,7 +9,7 @@ import numpy as np
 from numba import njit
 
 from sim.kernels import world
-from sim.kernels.agreement import agrees_one
+from sim.kernels.agreement import agrees_one, rule_values
 from sim.kernels.leaderboard import N_LEADERBOARD_METRICS, leaderboard_metrics, model_accuracies
 from sim.kernels.metrics import N_METRICS, replication_metrics
 from sim.kernels.policies import finalize, triage_keys
@@ -92,8 +92,9 @@ def run_one(
         rate,
     )
     wrong = np.empty(n, dtype=np.bool_)
+    rule_t = rule_values(rule)
     for i in range(n):
-        wrong[i] = not agrees_one(original[i], truth[i], kind[i], rule)
+        wrong[i] = not agrees_one(original[i], truth[i], kind[i], rule_t)
 
     flagged = np.zeros(n, dtype=np.bool_)
     audit_usd = 0.0

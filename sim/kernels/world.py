@@ -17,7 +17,7 @@ import numpy as np
 from numba import njit
 
 from sim.kernels import njit_no_refcounts
-from sim.kernels.agreement import tolerance
+from sim.kernels.agreement import rule_values, tolerance
 from sim.kernels.labels import (
     extra_magnitude,
     independent_error,
@@ -172,8 +172,8 @@ def run_recompute(
     consensus: np.ndarray,
     label: np.ndarray,
 ) -> None:
-    """k runs per item (``runs`` is ``(n, k)``) and their m-of-k consensus
-    (:func:`consensus_of_tally`, tallied while the runs are drawn), item by item. A run that
+    """k runs per item (``runs`` is ``(n, k)``), item by item, then their m-of-k consensus
+    (:func:`consensus_rows`). A run that
     is "right" returns the item's target: the original's error on a shared blind spot, else a
     wrong value of the pipeline's own with ``systematic_error_probability``, else the truth.
 
@@ -187,8 +187,6 @@ def run_recompute(
     blind_below = bits_below(error_correlation)
     systematic_below = bits_below(systematic_error_probability)
     abstain_below = bits_below(abstain_probability)
-    value = np.empty(k)
-    count = np.empty(k, dtype=np.int64)
     st = held(s)
     for i in range(n):
         j = stratum[i]
@@ -205,7 +203,6 @@ def run_recompute(
             target, st = drawn_error(
                 st, truth[i], kind[i], s_lo[j], s_hi[j], s_ncat[j], profile, rule
             )
-        n_values = int(np.int64(0))  # a typed zero: one compiled signature of tally
         for r in range(k):
             bits, st = bits_held(st)
             if bits < run_right_below[j]:
@@ -219,11 +216,8 @@ def run_recompute(
                         st, truth[i], kind[i], s_lo[j], s_hi[j], s_ncat[j], profile, rule
                     )
             runs[i, r] = v
-            n_values = tally(v, value, count, n_values)
-        consensus[i], label[i] = consensus_of_tally(
-            value, count, n_values, k, kind[i], consensus_runs, rule
-        )
     release(s, st)
+    consensus_rows(runs, kind, consensus_runs, rule, consensus, label)
 
 
 @njit(cache=True, inline="always")
@@ -257,84 +251,42 @@ def consensus_rows(
     consensus: np.ndarray,
     label: np.ndarray,
 ) -> None:
-    """m-of-k consensus of each row of ``runs`` ``(n, k)`` (:func:`consensus_row`)."""
-    k = runs.shape[1]
-    value = np.empty(k)
-    count = np.empty(k, dtype=np.int64)
-    for i in range(runs.shape[0]):
-        consensus[i], label[i] = consensus_row(runs, i, kind[i], consensus_runs, rule, value, count)
+    """m-of-k consensus of each row of ``runs`` ``(n, k)`` and its label (NaN without
+    consensus): the run agreed with by the most runs (the first on ties) wins if at least m
+    runs agree with it. A run supports a reference run when it agrees with it (N/A agrees with
+    N/A only), so equal runs have equal support, and the first run among the best is the first
+    of the best values to appear.
 
-
-@njit_no_refcounts
-def consensus_row(
-    runs: np.ndarray,
-    i: int,
-    kind: int,
-    consensus_runs: int,
-    rule: np.ndarray,
-    value: np.ndarray,
-    count: np.ndarray,
-) -> tuple[bool, float]:
-    """m-of-k consensus of row ``i`` of ``runs`` and its label (NaN without consensus): the run
-    agreed with by the most runs (the first on ties) wins if at least m runs agree with it.
-    ``value`` and ``count`` are scratch arrays of length k (:func:`consensus_of_tally`)."""
-    k = runs.shape[1]
-    n_values = int(np.int64(0))
+    Every (reference, run) pair is compared for all items at once, items in the innermost
+    loop: no branch on the runs' values, so the loops run in vector lanes."""
+    n, k = runs.shape
+    rule_t = rule_values(rule)
+    by_run = np.empty((k, n))
+    tol = np.empty((k, n))
     for r in range(k):
-        n_values = tally(runs[i, r], value, count, n_values)
-    return consensus_of_tally(value, count, n_values, k, kind, consensus_runs, rule)
-
-
-@njit_no_refcounts
-def tally(v: float, value: np.ndarray, count: np.ndarray, n_values: int) -> int:
-    """Count run ``v`` among the ``n_values`` distinct runs so far (in order of first
-    appearance, NaN equal to NaN); returns the new number of distinct runs."""
-    v_na = math.isnan(v)
-    for d in range(n_values):
-        if value[d] == v or (v_na and math.isnan(value[d])):
-            count[d] += 1
-            return n_values
-    value[n_values] = v
-    count[n_values] = 1
-    return n_values + 1
-
-
-@njit_no_refcounts
-def consensus_of_tally(
-    value: np.ndarray,
-    count: np.ndarray,
-    n_values: int,
-    k: int,
-    kind: int,
-    consensus_runs: int,
-    rule: np.ndarray,
-) -> tuple[bool, float]:
-    """m-of-k consensus of ``k`` runs tallied as distinct values and counts (:func:`tally`).
-    Equal runs have equal support, so support is counted once per distinct value, weighted by
-    its count: the same winner as comparing every pair of runs. A value every run supports
-    cannot be beaten, as later values only win by more support."""
-    if n_values == 1:  # every run supports every run
-        ok = k >= consensus_runs
-        return ok, value[0] if ok else np.nan
-    best = 0
-    best_support = -1
-    for ref in range(n_values):
-        reference = value[ref]
-        support = 0
-        if math.isnan(reference):
-            support = count[ref]  # the only N/A value
-        else:
-            tol = tolerance(reference, kind, rule)
-            for d in range(n_values):
-                if abs(value[d] - reference) <= tol:  # False for N/A
-                    support += count[d]
-        if support > best_support:
-            best_support = support
-            best = ref
-            if support == k:
-                break
-    ok = best_support >= consensus_runs
-    return ok, value[best] if ok else np.nan
+        for i in range(n):
+            by_run[r, i] = runs[i, r]
+        for i in range(n):
+            tol[r, i] = tolerance(by_run[r, i], kind[i], rule_t)
+    best = np.zeros(n, dtype=np.int64)
+    best_support = np.full(n, -1, dtype=np.int64)
+    support = np.empty(n, dtype=np.int64)
+    for r in range(k):
+        support[:] = 0
+        for q in range(k):
+            for i in range(n):
+                reference = by_run[r, i]
+                v = by_run[q, i]
+                agrees = (abs(v - reference) <= tol[r, i]) | (math.isnan(v) & math.isnan(reference))
+                support[i] += agrees
+        for i in range(n):
+            better = support[i] > best_support[i]
+            best[i] = r if better else best[i]
+            best_support[i] = support[i] if better else best_support[i]
+    for i in range(n):
+        ok = best_support[i] >= consensus_runs
+        consensus[i] = ok
+        label[i] = by_run[best[i], i] if ok else np.nan
 
 
 DRAWS_PER_REVIEW = 8
