@@ -116,9 +116,7 @@ def run(
 def sweep_trial(cfg: DictConfig) -> dict[str, Any]:
     """A trial of ``hydra/sweeper=stewardsim``: errors propagate so the sweeper records them."""
     hc = HydraConfig.get()
-    task = cfg.copy()
-    root = to_root_config(task)
-    return run_trial(task, root, list(hc.overrides.task), Path(str(hc.sweep.dir)))
+    return run_trial(cfg, to_root_config(cfg), list(hc.overrides.task), Path(str(hc.sweep.dir)))
 
 
 @hydra.main(config_path=CONF_DIR, config_name="config")

@@ -9,6 +9,7 @@ break a constraint are recorded as infeasible; each trial writes its rows of the
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import shutil
@@ -28,6 +29,7 @@ from tqdm import tqdm
 
 from sim.config.validate import ConfigError
 from sim.io.run_dir import writable_reason
+from sim.sweep.compose import ComposedOnce
 from sim.sweep.dataset import remove_trials
 from sim.sweep.objectives import parse_all
 from sim.sweep.space import SearchSpace, SearchSpaceError, check_space, parse_space
@@ -113,6 +115,9 @@ class StewardSweeper(Sweeper):
         self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig
     ) -> None:
         self.config = config
+        hydra_context = dataclasses.replace(
+            hydra_context, config_loader=ComposedOnce(hydra_context.config_loader)
+        )
         self.hydra_context = hydra_context
         self.launcher = Plugins.instance().instantiate_launcher(
             config=config, hydra_context=hydra_context, task_function=task_function
