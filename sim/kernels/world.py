@@ -17,7 +17,7 @@ import numpy as np
 from numba import njit
 
 from sim.kernels import njit_no_refcounts
-from sim.kernels.agreement import rule_values, tolerance
+from sim.kernels.agreement import RuleValues, rule_values, tolerance
 from sim.kernels.labels import (
     extra_magnitude,
     independent_error,
@@ -242,6 +242,9 @@ def drawn_error(
     return value, state
 
 
+CONSENSUS_BLOCK = 2048  # items whose runs are compared together
+
+
 @njit(cache=True)
 def consensus_rows(
     runs: np.ndarray,
@@ -257,22 +260,61 @@ def consensus_rows(
     N/A only), so equal runs have equal support, and the first run among the best is the first
     of the best values to appear.
 
-    Every (reference, run) pair is compared for all items at once, items in the innermost
-    loop: no branch on the runs' values, so the loops run in vector lanes."""
+    Every (reference, run) pair is compared for a block of items at once, items in the
+    innermost loop: no branch on the runs' values, so the loops run in vector lanes, and a
+    block's scratch stays in the cache."""
     n, k = runs.shape
     rule_t = rule_values(rule)
-    by_run = np.empty((k, n))
-    tol = np.empty((k, n))
+    width = min(n, CONSENSUS_BLOCK)
+    by_run = np.empty((k, width))
+    tol = np.empty((k, width))
+    best = np.empty(width, dtype=np.int64)
+    best_support = np.empty(width, dtype=np.int64)
+    support = np.empty(width, dtype=np.int64)
+    for start in range(0, n, CONSENSUS_BLOCK):
+        stop = min(n, start + CONSENSUS_BLOCK)
+        consensus_block(
+            runs[start:stop],
+            kind[start:stop],
+            consensus_runs,
+            rule_t,
+            by_run,
+            tol,
+            best,
+            best_support,
+            support,
+            consensus[start:stop],
+            label[start:stop],
+        )
+
+
+@njit(cache=True)
+def consensus_block(
+    runs: np.ndarray,
+    kind: np.ndarray,
+    consensus_runs: int,
+    rule: RuleValues,
+    by_run: np.ndarray,
+    tol: np.ndarray,
+    best: np.ndarray,
+    best_support: np.ndarray,
+    support: np.ndarray,
+    consensus: np.ndarray,
+    label: np.ndarray,
+) -> None:
+    """:func:`consensus_rows` of one block of rows, with scratch arrays of at least as many
+    items as rows: ``by_run`` and ``tol`` ``(k, .)``, the others ``(.)``."""
+    n, k = runs.shape
     for r in range(k):
         for i in range(n):
             by_run[r, i] = runs[i, r]
         for i in range(n):
-            tol[r, i] = tolerance(by_run[r, i], kind[i], rule_t)
-    best = np.zeros(n, dtype=np.int64)
-    best_support = np.full(n, -1, dtype=np.int64)
-    support = np.empty(n, dtype=np.int64)
+            tol[r, i] = tolerance(by_run[r, i], kind[i], rule)
+    for i in range(n):
+        best_support[i] = -1
     for r in range(k):
-        support[:] = 0
+        for i in range(n):
+            support[i] = 0
         for q in range(k):
             for i in range(n):
                 reference = by_run[r, i]

@@ -160,3 +160,18 @@ def test_consensus_matches_its_definition(values: list[float], kind: int, m: int
     if want_ok:  # the winning run itself, to the sign of a zero
         np.testing.assert_array_equal(label[0], want_label)
         assert np.signbit(label[0]) == np.signbit(want_label)
+
+
+def test_consensus_over_more_rows_than_one_block_matches_its_definition() -> None:
+    from sim.kernels.world import CONSENSUS_BLOCK
+
+    rng = np.random.default_rng(5)
+    n, k, m = 2 * CONSENSUS_BLOCK + 37, 5, 3
+    values = np.array([np.nan, 0.0, 3.0, 4.0, 100.0, 104.0, 110.0])
+    runs = values[rng.integers(0, len(values), size=(n, k))]
+    kind = rng.integers(0, 4, size=n).astype(np.int8)
+    ok, label = consensus_of_runs(runs, kind, m, RULE)
+    for i in range(n):
+        want_ok, want_label = _consensus_by_definition(runs[i], int(kind[i]), m)
+        assert bool(ok[i]) == want_ok, i
+        np.testing.assert_array_equal(label[i], want_label if want_ok else np.nan)
