@@ -61,11 +61,11 @@ class ComposedOnce:
         parsed = OverridesParser.create().parse_overrides(list(sweep_overrides))
         repository = self.loader.repository
         plain = [o for o in parsed if is_plain_value(o, repository)]
-        choices = tuple(o.input_line for o in parsed if not is_plain_value(o, repository))
+        choices = tuple(str(o.input_line) for o in parsed if not is_plain_value(o, repository))
         if choices not in self.composed:
             self.composed[choices] = self.loader.load_sweep_config(master_config, list(choices))
         cfg = copy.deepcopy(self.composed[choices])
         ConfigLoaderImpl._apply_overrides_to_config(plain, cfg)
-        cfg.hydra.overrides.task = [o.input_line for o in parsed if not o.is_hydra_override()]
+        cfg.hydra.overrides.task = [str(o.input_line) for o in parsed if not o.is_hydra_override()]
         OmegaConf.copy_cache(from_config=master_config, to_config=cfg)
         return cfg

@@ -115,9 +115,8 @@ class StewardSweeper(Sweeper):
         self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig
     ) -> None:
         self.config = config
-        hydra_context = dataclasses.replace(
-            hydra_context, config_loader=ComposedOnce(hydra_context.config_loader)
-        )
+        loader = ComposedOnce(hydra_context.config_loader)  # a ConfigLoader by delegation
+        hydra_context = dataclasses.replace(hydra_context, config_loader=cast(Any, loader))
         self.hydra_context = hydra_context
         self.launcher = Plugins.instance().instantiate_launcher(
             config=config, hydra_context=hydra_context, task_function=task_function
