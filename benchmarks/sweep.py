@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from sim.cli.compose import compose_config  # noqa: E402
+from sim.processes import process_count  # noqa: E402
 from sim.runner import run_scenario  # noqa: E402
 from sim.scenario import build_scenario  # noqa: E402
 
@@ -50,14 +51,23 @@ def timed_sweep(out: Path, trials: int, replications: int, *overrides: str) -> f
 
 
 def simulation_seconds(replications: int, engine: str, repeats: int = 5) -> float:
-    """Median in-process time of one trial's simulation (the default phased policy)."""
+    """Median time of one trial's simulation (the default phased policy), run as a trial runs
+    it: step-by-step replications over ``engine.processes`` worker processes."""
     root = compose_config([f"engine={engine}", "progress=false"])
     sc = build_scenario(root)
+    processes = process_count(root.engine.processes)
     run_scenario(sc, 2, 0, item_replications=0, event_replications=0)  # warm-up
     times = []
     for _ in range(repeats):
         t0 = time.perf_counter()
-        run_scenario(sc, replications, root.seed, item_replications=0, event_replications=0)
+        run_scenario(
+            sc,
+            replications,
+            root.seed,
+            item_replications=0,
+            event_replications=0,
+            processes=processes,
+        )
         times.append(time.perf_counter() - t0)
     return statistics.median(times)
 
@@ -87,7 +97,8 @@ def main() -> None:
         "",
         "`python benchmarks/sweep.py`; one run, both engines. Per-trial time excludes start-up "
         f"(a 1-trial sweep of 2 replications: {startup:.2f} s); simulation = median of one "
-        "trial's replications in process (phased policy).",
+        "trial's replications run as a trial runs them (phased policy; simpy over "
+        "`engine.processes` worker processes).",
         "",
         "| engine | trials | sweep wall s | s per trial | simulation s per trial | "
         "simulation share |",
