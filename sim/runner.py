@@ -16,6 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 from tqdm import tqdm
 
+from sim import interrupt
 from sim.engines.numba_engine import NumbaEngine
 from sim.metrics import METRICS
 from sim.processes import Detail, StepResult, processes_for, step, step_in_processes
@@ -82,6 +83,7 @@ def run_scenario(
                 hi = min(replications, lo + chunk)
                 table[lo:hi], board[lo:hi] = engine.run_replications(sc, seeds[lo:hi], len(METRICS))
                 bar.update(hi - lo)
+                interrupt.check()
         detail = Detail(item_replications, event_replications, label_replications)
         n_step = replications if not compiled else n_detail
         rows = range(n_step)
@@ -94,6 +96,7 @@ def run_scenario(
             results = (step(sc, r, seeds[r], detail) for r in rows)
         kept: dict[int, StepResult] = {}
         for res in results:
+            interrupt.check()
             r = res.replication
             if compiled and not (
                 np.array_equal(res.metrics, table[r], equal_nan=True)

@@ -29,6 +29,8 @@ from sim.config.validate import ConfigError
 from sim.downstream.leaderboard import leaderboard_summary
 from sim.downstream.rl import run_on_replications
 from sim.downstream.rl import summarize as summarize_rl
+from sim.interrupt import as_interrupt
+from sim.interrupt import install as install_interrupt
 from sim.io.results import write_run
 from sim.io.run_dir import RunDirectory, new_run_name, writable_reason
 from sim.kernels import cache_is_warm, prune_stale_caches
@@ -116,7 +118,8 @@ def run(
 def sweep_trial(cfg: DictConfig) -> dict[str, Any]:
     """A trial of ``hydra/sweeper=stewardsim``: errors propagate so the sweeper records them."""
     hc = HydraConfig.get()
-    return run_trial(cfg, to_root_config(cfg), list(hc.overrides.task), Path(str(hc.sweep.dir)))
+    with as_interrupt():
+        return run_trial(cfg, to_root_config(cfg), list(hc.overrides.task), Path(str(hc.sweep.dir)))
 
 
 @hydra.main(config_path=CONF_DIR, config_name="config")
@@ -125,7 +128,8 @@ def main(cfg: DictConfig) -> dict[str, Any] | None:
         return sweep_trial(cfg)
     try:
         root = to_root_config(cfg)
-        sc, _, summary, folder = run(root, OmegaConf.to_yaml(cfg, resolve=True))
+        with as_interrupt():
+            sc, _, summary, folder = run(root, OmegaConf.to_yaml(cfg, resolve=True))
     except ConfigError as err:
         print(f"error: {err}", file=sys.stderr)
         sys.exit(2)
@@ -161,6 +165,7 @@ def is_sweep(overrides: list[str]) -> bool:
 
 def entry() -> None:
     register()
+    install_interrupt()
     overrides = sys.argv[1:]
     if any(ov.lstrip("+").startswith("sweep=") for ov in overrides) and not (
         {"-m", "--multirun"} & set(overrides)

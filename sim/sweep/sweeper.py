@@ -27,6 +27,7 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 from optuna.trial import TrialState
 from tqdm import tqdm
 
+from sim import interrupt
 from sim.config.validate import ConfigError
 from sim.io.run_dir import writable_reason
 from sim.sweep.compose import ComposedOnce
@@ -308,6 +309,7 @@ class StewardSweeper(Sweeper):
                         continue
                     tell(study, trial, values)
                 bar.update(len(batch))
+                interrupt.check()
                 if failures / len(batch) > self.max_failure_rate:
                     print(
                         f"error: {failures} of {len(batch)} trials failed (max_failure_rate="
