@@ -6,6 +6,7 @@ First reviews carry the policy's key; follow-up stages (second review, adjudicat
 from __future__ import annotations
 
 import heapq
+import math
 
 import numpy as np
 
@@ -14,23 +15,25 @@ FIRST_STAGE = 0
 
 class ReviewQueue:
     """Entries are ``(key, seq, item, stage, version)``; an item's first-stage entry is live only
-    while its version is current and the item has not started review."""
+    while its version is current and the item has not started review. The per-item state is
+    kept in Python lists: a policy that re-keys items after every verdict touches it thousands
+    of times a replication, and a NumPy scalar access costs several times a list's."""
 
     def __init__(self, keys: np.ndarray) -> None:
         n = keys.shape[0]
         self._heap: list[tuple[float, int, int, int, int]] = []
         self._seq = 0
-        self._version = np.zeros(n, dtype=np.int64)
-        self._queued = np.zeros(n, dtype=bool)
-        self.started = np.zeros(n, dtype=bool)
+        self._version = [0] * n
+        self._queued = [False] * n
+        self.started = [False] * n
         self.n_live = 0
-        for item in np.flatnonzero(np.isfinite(keys)):
-            self._push(float(keys[item]), int(item), FIRST_STAGE)
+        for item in np.flatnonzero(np.isfinite(keys)).tolist():
+            self._push(float(keys[item]), item, FIRST_STAGE)
             self._queued[item] = True
             self.n_live += 1
 
     def _push(self, key: float, item: int, stage: int) -> None:
-        heapq.heappush(self._heap, (key, self._seq, item, stage, int(self._version[item])))
+        heapq.heappush(self._heap, (key, self._seq, item, stage, self._version[item]))
         self._seq += 1
 
     def requeue(self, item: int, key: float) -> None:
@@ -40,7 +43,7 @@ class ReviewQueue:
         self._version[item] += 1
         if self._queued[item]:
             self.n_live -= 1
-        self._queued[item] = np.isfinite(key)
+        self._queued[item] = math.isfinite(key)
         if self._queued[item]:
             self.n_live += 1
             self._push(key, item, FIRST_STAGE)
