@@ -27,11 +27,6 @@ def install() -> None:
         signal.signal(signal.SIGINT, _on_sigint)
 
 
-def interrupted() -> bool:
-    """Has Ctrl-C been pressed since :func:`install`?"""
-    return _interrupted
-
-
 def check() -> None:
     """Raise KeyboardInterrupt if Ctrl-C was pressed (and swallowed where it landed)."""
     if _interrupted:

@@ -7,15 +7,20 @@ import signal
 import pytest
 
 from sim import interrupt
+from sim.cli.compose import compose_config
+from sim.runner import run_scenario
+from sim.scenario import build_scenario
 
 
 def test_the_handler_remembers_the_interrupt_and_raises_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(interrupt, "_interrupted", False)
+    interrupt.check()  # nothing pressed: nothing raised
     with pytest.raises(KeyboardInterrupt):
         interrupt._on_sigint(signal.SIGINT, None)
-    assert interrupt.interrupted()
+    with pytest.raises(KeyboardInterrupt):  # remembered for the next check
+        interrupt.check()
 
 
 def test_an_error_after_ctrl_c_becomes_the_interrupt(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -42,10 +47,6 @@ def test_a_process_that_ignores_ctrl_c_keeps_ignoring_it() -> None:
 def test_a_run_stops_at_the_next_replication_once_ctrl_c_was_pressed(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from sim.cli.compose import compose_config
-    from sim.runner import run_scenario
-    from sim.scenario import build_scenario
-
     sc = build_scenario(compose_config(["scenario=tiny", "engine=simpy"]))
     run_scenario(sc, 2, 0)  # runs while nothing was pressed
     monkeypatch.setattr(interrupt, "_interrupted", True)

@@ -59,9 +59,14 @@ class ComposedOnce:
     ) -> DictConfig:
         """Hydra's ``load_sweep_config``: the trial's config for ``sweep_overrides``."""
         parsed = OverridesParser.create().parse_overrides(list(sweep_overrides))
-        repository = self.loader.repository
-        plain = [o for o in parsed if is_plain_value(o, repository)]
-        choices = tuple(str(o.input_line) for o in parsed if not is_plain_value(o, repository))
+        plain: list[Override] = []
+        chosen: list[str] = []
+        for o in parsed:
+            if is_plain_value(o, self.loader.repository):
+                plain.append(o)
+            else:
+                chosen.append(str(o.input_line))
+        choices = tuple(chosen)
         if choices not in self.composed:
             self.composed[choices] = self.loader.load_sweep_config(master_config, list(choices))
         cfg = copy.deepcopy(self.composed[choices])

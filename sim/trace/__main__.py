@@ -14,6 +14,7 @@ from pathlib import Path
 import yaml
 
 from sim.cli.summary import counted
+from sim.io.run_dir import writable_reason
 from sim.model.agreement import AgreementRule
 from sim.trace.format import load_mapping
 from sim.trace.load import Trace, load_trace
@@ -131,8 +132,6 @@ def calibrate(
 
 def unwritable_file(target: Path | None) -> str | None:
     """What is wrong with writing a file at ``target`` (None: nothing, or no target)."""
-    from sim.io.run_dir import writable_reason
-
     if target is None:
         return None
     if target.is_dir():

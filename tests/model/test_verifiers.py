@@ -9,6 +9,7 @@ from sim.config.schema import (
     ScenarioConfig,
     StratumConfig,
 )
+from sim.kernels.world import CONSENSUS_BLOCK
 from sim.model.agreement import AgreementRule, agrees
 from sim.model.benchmark import Strata, generate_benchmark
 from sim.model.verifiers import consensus_of_runs, run_audit, run_recompute
@@ -163,8 +164,6 @@ def test_consensus_matches_its_definition(values: list[float], kind: int, m: int
 
 
 def test_consensus_over_more_rows_than_one_block_matches_its_definition() -> None:
-    from sim.kernels.world import CONSENSUS_BLOCK
-
     rng = np.random.default_rng(5)
     n, k, m = 2 * CONSENSUS_BLOCK + 37, 5, 3
     values = np.array([np.nan, 0.0, 3.0, 4.0, 100.0, 104.0, 110.0])
