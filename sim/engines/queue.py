@@ -25,6 +25,7 @@ class ReviewQueue:
         self._seq = 0
         self._version = [0] * n
         self._queued = [False] * n
+        self._key = [math.inf] * n
         self.started = [False] * n
         self.n_live = 0
         for item in np.flatnonzero(np.isfinite(keys)).tolist():
@@ -33,20 +34,30 @@ class ReviewQueue:
             self.n_live += 1
 
     def _push(self, key: float, item: int, stage: int) -> None:
+        if stage == FIRST_STAGE:
+            self._key[item] = key
         heapq.heappush(self._heap, (key, self._seq, item, stage, self._version[item]))
         self._seq += 1
 
     def requeue(self, item: int, key: float) -> None:
         """Give a not-yet-started item a new key (``inf`` removes it from the queue)."""
-        if self.started[item]:
-            return
-        self._version[item] += 1
-        if self._queued[item]:
-            self.n_live -= 1
-        self._queued[item] = math.isfinite(key)
-        if self._queued[item]:
-            self.n_live += 1
-            self._push(key, item, FIRST_STAGE)
+        self.requeue_many([item], [key])
+
+    def requeue_many(self, items: list[int], keys: list[float]) -> None:
+        """:meth:`requeue` each item in turn. A queued item whose key is unchanged keeps its
+        entry: a fresh one would sort the same, as no two live first-stage entries share a key
+        (policies break ties by item)."""
+        started, queued, key_of, version = self.started, self._queued, self._key, self._version
+        for item, key in zip(items, keys, strict=True):
+            if started[item] or (queued[item] and key_of[item] == key):
+                continue
+            version[item] += 1
+            if queued[item]:
+                self.n_live -= 1
+            queued[item] = math.isfinite(key)
+            if queued[item]:
+                self.n_live += 1
+                self._push(key, item, FIRST_STAGE)
 
     def push_follow_up(self, item: int, stage: int) -> None:
         self._push(-np.inf, item, stage)

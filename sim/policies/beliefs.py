@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from sim.kernels.beliefs import original_wrong_params, recompute_right_params
 from sim.policies.base import Evidence, FloatArray
 from sim.policies.triage import contentious, disagreement_with_original
 
@@ -64,39 +65,17 @@ class Beliefs:
 
     def original_wrong_params(self) -> tuple[FloatArray, FloatArray]:
         """Beta ``(a, b)`` per (stratum, class), each ``(S, 3)``."""
-        k = self.strength
-        pooled = _pooled(self.wrong, self.seen, self.prior_original_wrong, k)
-        a = k * pooled + self.wrong
-        b = k * (1.0 - pooled) + self.seen - self.wrong
-        return a, b
+        return original_wrong_params(
+            self.wrong, self.seen, self.prior_original_wrong, float(self.strength)
+        )
 
     def recompute_right_params(self) -> tuple[FloatArray, FloatArray]:
         """Beta ``(a, b)`` per stratum, each ``(S,)``."""
-        k = self.strength
-        prior = np.array(self.prior_recompute_right)
-        pooled = _pooled(self.rc_right, self.rc_seen, prior, k)
-        return k * pooled + self.rc_right, k * (1.0 - pooled) + self.rc_seen - self.rc_right
-
-
-def _pooled(hits: FloatArray, seen: FloatArray, prior: FloatArray, k: float) -> FloatArray:
-    """Mean over strata (axis 0) of the observed strata's rates, with ``prior`` as ``k``
-    observations."""
-    observed = seen > 0
-    rates = np.divide(hits, seen, out=np.zeros_like(hits), where=observed)
-    pooled: FloatArray = (rates.sum(axis=0) + k * prior) / (observed.sum(axis=0) + k)
-    return pooled
+        return recompute_right_params(
+            self.rc_right, self.rc_seen, float(self.prior_recompute_right), float(self.strength)
+        )
 
 
 def beta_mean_sd(a: FloatArray, b: FloatArray) -> tuple[FloatArray, FloatArray]:
     n = a + b
     return a / n, np.sqrt(a * b / (n * n * (n + 1.0)))
-
-
-def fallback_wrong_probability(
-    p_original_wrong: FloatArray, p_recompute_right: FloatArray, is_contentious: NDArray[np.bool_]
-) -> tuple[FloatArray, NDArray[np.bool_]]:
-    """Probability that an unreviewed item's label is wrong when the policy keeps the likelier
-    label (the recomputed one on a contentious item when it is more likely right than the
-    original), and where it would adopt the recomputed label."""
-    adopt = is_contentious & (p_recompute_right > 1.0 - p_original_wrong)
-    return np.where(adopt, 1.0 - p_recompute_right, p_original_wrong), adopt

@@ -25,6 +25,7 @@ from numpy.typing import NDArray
 
 from sim.estimation import Counts, audit_estimate, naive_estimate, ppi_estimate
 from sim.kernels.agreement import agrees_one
+from sim.kernels.beliefs import fallback_wrong, optimistic_probabilities, queue_keys
 from sim.model.agreement import agrees, rule_array
 from sim.policies.base import (
     Decision,
@@ -35,21 +36,13 @@ from sim.policies.base import (
     Policy,
     RerunResult,
 )
-from sim.policies.beliefs import (
-    CONTENTIOUS,
-    Beliefs,
-    beta_mean_sd,
-    fallback_wrong_probability,
-    item_classes,
-)
+from sim.policies.beliefs import CONTENTIOUS, Beliefs, beta_mean_sd, item_classes
 from sim.policies.predictor import features, predicted_wrong
 
 TRIAGE, DRAINING, AUDIT, DONE = "triage", "draining", "audit", "done"
 FIRST_ROUND = 1.0e3
 """Key offset that puts each stratum's first item ahead of everything (diversity); keys are
 minus corrections per minute, above -1e3 for any review of at least 0.001 minutes."""
-TIE = 1.0e-12
-"""Per item index, so that equal scores still give distinct keys (lower index first)."""
 Z_ONE_SIDED = {0.8: 0.8416, 0.9: 1.2816, 0.95: 1.6449, 0.975: 1.96, 0.99: 2.3263}
 
 
@@ -121,33 +114,31 @@ class LearningTriage(Policy):
         them."""
         a, b = self.beliefs.original_wrong_params()
         ra, rb = self.beliefs.recompute_right_params()
-        strategy = self.config.learning.strategy
-        if strategy == "thompson":
+        learning = self.config.learning
+        if learning.strategy == "thompson":
             return self.rng.beta(a, b), self.rng.beta(ra, rb)
-        p_ow, sd_ow = beta_mean_sd(a, b)
-        p_rr, sd_rr = beta_mean_sd(ra, rb)
-        if strategy == "ucb":
-            w = self.config.learning.ucb_width
-            return np.clip(p_ow + w * sd_ow, 0.0, 1.0), np.clip(p_rr - w * sd_rr, 0.0, 1.0)
-        return p_ow, p_rr
+        width = learning.ucb_width if learning.strategy == "ucb" else 0.0
+        return optimistic_probabilities(a, b, ra, rb, float(width))
 
     def _fallback(
         self, items: IntArray, p_ow: FloatArray, p_rr: FloatArray
     ) -> tuple[FloatArray, NDArray[np.bool_]]:
-        s = self.ev.stratum[items]
-        return fallback_wrong_probability(
-            p_ow[s, self.cls[items]], p_rr[s], self.contentious[items]
-        )
+        return fallback_wrong(items, p_ow, p_rr, self.ev.stratum, self.cls, self.contentious)
 
     def _keys(self, items: IntArray) -> FloatArray:
-        """Queue keys for ``items``: minus the expected corrections per expert-minute (items of
-        accepted strata's contentious class and items with a verdict: ``inf``)."""
+        """Queue keys for ``items`` (:func:`~sim.kernels.beliefs.queue_keys`)."""
         p_ow, p_rr = self._cell_probabilities()
-        value, _ = self._fallback(items, p_ow, p_rr)
-        keys = -value / self.minutes[items] + TIE * items
-        out = self.accepted[self.ev.stratum[items]] & self.contentious[items]
-        keys[out | self.has_verdict[items]] = np.inf
-        return keys
+        return queue_keys(
+            items,
+            p_ow,
+            p_rr,
+            self.ev.stratum,
+            self.cls,
+            self.contentious,
+            self.minutes,
+            self.accepted,
+            self.has_verdict,
+        )
 
     # -- verdicts ------------------------------------------------------------------------------
 

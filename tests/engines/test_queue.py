@@ -41,3 +41,18 @@ def test_follow_ups_go_first_and_skip_their_earlier_reviewers() -> None:
     entry = q.pop_eligible(set(), expert=1)
     assert entry is not None
     assert (entry[2], entry[3]) == (1, 1)
+
+
+def test_requeue_many_keeps_the_entry_of_an_unchanged_key() -> None:
+    q = ReviewQueue(np.array([1.0, 2.0, 3.0]))
+    heap_size = len(q._heap)
+    q.requeue_many([0, 1, 2], [1.0, 2.0, 0.5])  # only item 2 moves
+    assert len(q._heap) == heap_size + 1
+    q.requeue_many([1, 1], [np.inf, 2.0])  # removed, then back with its old key
+    assert len(q._heap) == heap_size + 2
+    order = []
+    while (entry := q.pop_eligible(set(), expert=0)) is not None:
+        q.take(entry)
+        order.append(entry[2])
+    assert order == [2, 0, 1]
+    assert q.n_live == 0

@@ -7,7 +7,6 @@ from sim.policies.beliefs import (
     NO_CONSENSUS,
     Beliefs,
     beta_mean_sd,
-    fallback_wrong_probability,
 )
 
 
@@ -43,14 +42,6 @@ def test_contentious_verdicts_teach_the_recomputation_reliability() -> None:
     assert bel.rc_seen.tolist() == [0, 2, 0]
     ra, rb = bel.recompute_right_params()
     assert ra[1] / (ra[1] + rb[1]) < ra[0] / (ra[0] + rb[0]) < 0.7
-
-
-def test_fallback_keeps_the_likelier_label() -> None:
-    p_wrong, adopt = fallback_wrong_probability(
-        np.array([0.8, 0.8, 0.3]), np.array([0.7, 0.1, 0.9]), np.array([True, True, False])
-    )
-    assert adopt.tolist() == [True, False, False]
-    np.testing.assert_allclose(p_wrong, [0.3, 0.8, 0.3])
 
 
 @pytest.mark.parametrize(("a", "b"), [(1.0, 1.0), (3.0, 7.0)])
