@@ -113,9 +113,9 @@ def build(scenario: str, engine: str, threads: int = 0) -> Any:
     cfg.engine.threads = threads if engine == "numba" else 0
     sc = build_scenario(cfg)
     if engine == "heapq":
-        from benchmarks.heapq_engine import HeapqEngine
+        from sim.engines.plain_loop import PlainLoopEngine
 
-        sc = dataclasses.replace(sc, engine=HeapqEngine())
+        sc = dataclasses.replace(sc, engine=PlainLoopEngine())
     return sc
 
 

@@ -13,7 +13,7 @@ from numpy.typing import NDArray
 
 from sim.config.validate import ConfigError
 from sim.engines.base import ReviewLog, ReviewProblem
-from sim.engines.simpy_engine import SimpyEngine
+from sim.engines.plain_loop import PlainLoopEngine
 from sim.engines.threads import available_cpus, run_interleaved
 from sim.engines.warmup import finish_helper, start_helper
 from sim.kernels.replications import run_replications
@@ -55,8 +55,8 @@ class NumbaEngine:
     @staticmethod
     def has_python_hooks(policy_class: type[Policy]) -> bool:
         """Does the policy react to events in Python (verdicts, phases)? The loop kernel cannot
-        call it back, so its reviews run on the reference event loop (same semantics, same
-        outcomes)."""
+        call it back, so its reviews run on the plain-Python loop
+        (:mod:`sim.engines.plain_loop`: same semantics, same outcomes)."""
         return any(
             getattr(policy_class, hook) is not getattr(Policy, hook)
             for hook in ("on_verdict", "on_phase_end", "reserved_seconds")
@@ -64,7 +64,7 @@ class NumbaEngine:
 
     def review(self, problem: ReviewProblem, policy: Policy) -> ReviewLog:
         if self.has_python_hooks(type(policy)):
-            return SimpyEngine().review(problem, policy)
+            return PlainLoopEngine().review(problem, policy)
         n = problem.n_items
         log = np.empty((3 * int(np.isfinite(problem.keys).sum()), 9))
         expert_label = np.full(n, np.nan)

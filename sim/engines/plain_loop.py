@@ -1,6 +1,11 @@
-"""A third implementation of the review loop for benchmarks: plain Python over the shared
-``heapq`` review queue (:class:`sim.engines.desk.ReviewDesk`), no SimPy, no Numba. It follows the
-kernel's state machine; the benchmark checks its logs equal the other engines'."""
+"""The review loop in plain Python: the Numba kernel's state machine (each expert off, free, busy
+or done, with one timer) over the shared desk (:class:`~sim.engines.desk.ReviewDesk`), no SimPy.
+
+It takes the desk's decisions at the instants the SimPy engine does, in the same order (finished
+reviews by expert, then free experts by expert, then the policy's next phase when the queue ran
+dry), so for any policy, hooks included, it gives the SimPy engine's outcomes event by event
+(``tests/engines/test_differential.py``). The Numba engine runs it for policies that react in
+Python (``learning``), whose hooks its compiled loop cannot call."""
 
 from __future__ import annotations
 
@@ -13,11 +18,14 @@ from sim.policies.base import Policy
 OFF, FREE, BUSY, DONE = 0, 1, 2, 3
 
 
-class HeapqEngine:
-    name = "heapq"
+class PlainLoopEngine:
+    """Expert review as a loop over expert timers in plain Python."""
+
+    name = "heapq"  # its queue is the desk's heapq queue
 
     def review(self, problem: ReviewProblem, policy: Policy) -> ReviewLog:
         desk = ReviewDesk(problem, policy)
+        desk.refill()
         if desk.check_finished():
             return desk.log()
         cal = problem.calendar
@@ -34,6 +42,17 @@ class HeapqEngine:
                 state[e], timer[e] = OFF, ws[window[e]]
             else:
                 state[e], timer[e] = DONE, math.inf
+
+        def assign_free(now: float) -> None:
+            for e in range(E):
+                if state[e] != FREE:
+                    continue
+                job = desk.assign(e, window[e], now)
+                if job is not None:
+                    jobs[e] = job
+                    state[e], timer[e], window[e] = BUSY, job.finish, job.window
+                elif desk.retired[e]:
+                    state[e], timer[e] = DONE, math.inf
 
         while True:
             t = min(timer)
@@ -62,15 +81,9 @@ class HeapqEngine:
             for job in completed:
                 assert job is not None
                 desk.record(job)
-            for e in range(E):
-                if state[e] != FREE:
-                    continue
-                job = desk.assign(e, window[e], t)
-                if job is not None:
-                    jobs[e] = job
-                    state[e], timer[e], window[e] = BUSY, job.finish, job.window
-                elif desk.retired[e]:
-                    state[e], timer[e] = DONE, math.inf
+            assign_free(t)
+            if desk.refill():
+                assign_free(t)
             if desk.check_finished():
                 break
         return desk.log()
