@@ -21,17 +21,23 @@ class ReviewQueue:
 
     def __init__(self, keys: np.ndarray) -> None:
         n = keys.shape[0]
-        self._heap: list[tuple[float, int, int, int, int]] = []
-        self._seq = 0
+        items = np.flatnonzero(np.isfinite(keys)).tolist()
+        item_keys = keys[items].tolist()
+        # Entries are unique by seq, so the heap pops them in the same order however it is built.
+        self._heap: list[tuple[float, int, int, int, int]] = [
+            (key, seq, item, FIRST_STAGE, 0)
+            for seq, (item, key) in enumerate(zip(items, item_keys, strict=True))
+        ]
+        heapq.heapify(self._heap)
+        self._seq = len(items)
         self._version = [0] * n
         self._queued = [False] * n
         self._key = [math.inf] * n
-        self.started = [False] * n
-        self.n_live = 0
-        for item in np.flatnonzero(np.isfinite(keys)).tolist():
-            self._push(float(keys[item]), item, FIRST_STAGE)
+        for item, key in zip(items, item_keys, strict=True):
             self._queued[item] = True
-            self.n_live += 1
+            self._key[item] = key
+        self.started = [False] * n
+        self.n_live = len(items)
 
     def _push(self, key: float, item: int, stage: int) -> None:
         if stage == FIRST_STAGE:
