@@ -1,12 +1,15 @@
 """Ctrl-C, however it lands. A SIGINT that arrives while Numba compiles a kernel on its first
 call is raised inside LLVM's callback, where ``ctypes`` swallows it: the compilation then
 either goes on as if nothing happened or fails with an error of its own ("no compiled object
-yet"). Once the command line has installed the handler, the interrupt is remembered: long loops
-:func:`check` for it, and an error that follows it is reported as the interrupt it is."""
+yet"), and Python prints the swallowed KeyboardInterrupt with its traceback ("Exception
+ignored on calling ctypes callback function"). Once the command line has installed the
+handler, the interrupt is remembered: long loops :func:`check` for it, an error that follows it
+is reported as the interrupt it is, and the swallowed KeyboardInterrupt is not printed."""
 
 from __future__ import annotations
 
 import signal
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
@@ -20,11 +23,19 @@ def _on_sigint(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
+def _quiet_unraisable(unraisable: sys.UnraisableHookArgs) -> None:
+    """Python's hook for exceptions it cannot raise, silent on a remembered interrupt."""
+    if _interrupted and isinstance(unraisable.exc_value, KeyboardInterrupt):
+        return
+    sys.__unraisablehook__(unraisable)
+
+
 def install() -> None:
     """Remember every Ctrl-C from now on (only where Python would raise KeyboardInterrupt:
     a process started with SIGINT ignored keeps ignoring it)."""
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
         signal.signal(signal.SIGINT, _on_sigint)
+        sys.unraisablehook = _quiet_unraisable
 
 
 def check() -> None:

@@ -1,8 +1,12 @@
-"""An error that follows a Ctrl-C is reported as the interrupt."""
+"""An error that follows a Ctrl-C is reported as the interrupt, and a Ctrl-C swallowed where it
+landed is neither lost nor printed."""
 
 from __future__ import annotations
 
 import signal
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -52,3 +56,84 @@ def test_a_run_stops_at_the_next_replication_once_ctrl_c_was_pressed(
     monkeypatch.setattr(interrupt, "_interrupted", True)
     with pytest.raises(KeyboardInterrupt):
         run_scenario(sc, 2, 0)
+
+
+def unraisable(error: BaseException) -> sys.UnraisableHookArgs:
+    """The record Python hands its hook for an exception raised where it cannot propagate
+    (here, as in a ctypes callback)."""
+    seen: list[sys.UnraisableHookArgs] = []
+    before = sys.unraisablehook
+    sys.unraisablehook = seen.append
+    try:
+
+        class Raises:
+            def __del__(self) -> None:
+                raise error
+
+        Raises()
+    finally:
+        sys.unraisablehook = before
+    return seen[0]
+
+
+def test_a_swallowed_interrupt_is_not_printed_but_other_errors_are(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    interrupted = unraisable(KeyboardInterrupt())
+    other = unraisable(ValueError("a real problem"))
+    monkeypatch.setattr(interrupt, "_interrupted", True)
+    interrupt._quiet_unraisable(interrupted)
+    assert capsys.readouterr().err == ""
+    interrupt._quiet_unraisable(other)
+    assert "a real problem" in capsys.readouterr().err
+    monkeypatch.setattr(interrupt, "_interrupted", False)  # not pressed: printed as Python does
+    interrupt._quiet_unraisable(interrupted)
+    assert "KeyboardInterrupt" in capsys.readouterr().err
+
+
+def test_install_sets_the_hook_with_the_handler() -> None:
+    before_signal, before_hook = signal.getsignal(signal.SIGINT), sys.unraisablehook
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        interrupt.install()
+        assert signal.getsignal(signal.SIGINT) is interrupt._on_sigint
+        assert sys.unraisablehook is interrupt._quiet_unraisable
+    finally:
+        signal.signal(signal.SIGINT, before_signal)
+        sys.unraisablehook = before_hook
+
+
+CALLBACK_SCRIPT = """
+import ctypes, os, signal
+from sim import interrupt
+if {install}:
+    interrupt.install()
+
+@ctypes.CFUNCTYPE(None)
+def callback():
+    os.kill(os.getpid(), signal.SIGINT)
+    for _ in range(10**6):  # the handler runs here, inside the callback
+        pass
+
+callback()  # ctypes swallows the KeyboardInterrupt raised in it
+print("went on", flush=True)
+interrupt.check()
+"""
+
+
+@pytest.mark.parametrize("install", [True, False])
+def test_an_interrupt_inside_a_ctypes_callback(install: bool) -> None:
+    """As in LLVM's callbacks during a first compilation: with the handler installed the run
+    goes on to its next check, which raises the interrupt, and nothing is printed about the
+    swallowed one; without it Python prints its traceback."""
+    proc = subprocess.run(
+        [sys.executable, "-c", CALLBACK_SCRIPT.format(install=install)],
+        cwd=Path(__file__).resolve().parents[1],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.stdout == "went on\n"
+    assert ("Exception ignored" in proc.stderr) is not install, proc.stderr
+    if install:
+        assert proc.stderr.strip().endswith("KeyboardInterrupt")  # raised by check()
