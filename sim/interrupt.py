@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
 
@@ -53,3 +53,15 @@ def as_interrupt() -> Iterator[None]:
         if _interrupted:
             raise KeyboardInterrupt from None
         raise
+
+
+def run_command(main: Callable[[], int], unfinished: str) -> int:
+    """Run a command's ``main`` with Ctrl-C remembered; an interrupt ends it with one line
+    (``interrupted: <unfinished>``) and exit status 130 instead of a traceback."""
+    install()
+    try:
+        with as_interrupt():
+            return main()
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: {unfinished}", file=sys.stderr)
+        return 130

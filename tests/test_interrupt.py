@@ -137,3 +137,30 @@ def test_an_interrupt_inside_a_ctypes_callback(install: bool) -> None:
     assert ("Exception ignored" in proc.stderr) is not install, proc.stderr
     if install:
         assert proc.stderr.strip().endswith("KeyboardInterrupt")  # raised by check()
+
+
+def test_a_command_ends_an_interrupt_with_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(interrupt, "install", lambda: None)  # leave the test's handler alone
+    monkeypatch.setattr(interrupt, "_interrupted", False)
+    assert interrupt.run_command(lambda: 3, "nothing was written") == 3
+
+    def pressed() -> int:
+        raise KeyboardInterrupt
+
+    assert interrupt.run_command(pressed, "nothing was written") == 130
+    assert capsys.readouterr().err == "\ninterrupted: nothing was written\n"
+
+    def failed_after_ctrl_c() -> int:
+        interrupt._interrupted = True  # as the handler does where the interrupt was swallowed
+        raise RuntimeError("no compiled object yet")
+
+    assert interrupt.run_command(failed_after_ctrl_c, "nothing was written") == 130
+    monkeypatch.setattr(interrupt, "_interrupted", False)
+
+    def failed() -> int:
+        raise RuntimeError("a real error")
+
+    with pytest.raises(RuntimeError, match="a real error"):
+        interrupt.run_command(failed, "nothing was written")

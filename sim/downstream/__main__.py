@@ -12,6 +12,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from sim import interrupt
 from sim.cli.oneline import or_one_line_error
 from sim.cli.outputs import output_folder, writable_or_said
 from sim.downstream.budget import budget_rows, markdown_table, plan
@@ -64,4 +65,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(interrupt.run_command(main, "nothing of the unfinished study was written"))

@@ -10,6 +10,7 @@ import shutil
 import sys
 from pathlib import Path
 
+from sim import interrupt
 from sim.report.html import page
 from sim.report.run import is_run_dir, run_sections
 from sim.report.sweep import ReportError, is_sweep_dir, sweep_sections
@@ -83,4 +84,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(interrupt.run_command(main, "nothing of the unfinished report was written"))

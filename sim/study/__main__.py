@@ -15,6 +15,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from sim import interrupt
 from sim.cli.oneline import or_one_line_error
 from sim.cli.outputs import output_folder, writable_or_said
 from sim.io.results import json_safe
@@ -75,4 +76,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(interrupt.run_command(main, "nothing of the unfinished study was written"))

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import yaml
 
+from sim import interrupt
 from sim.cli.summary import counted
 from sim.io.run_dir import writable_reason
 from sim.model.agreement import AgreementRule
@@ -279,4 +280,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    sys.exit(interrupt.run_command(main, "a file is written whole or not at all"))
