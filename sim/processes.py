@@ -128,16 +128,25 @@ def step_in_processes(
     processes: int,
 ) -> Iterator[StepResult]:
     """The step-by-step results of replications ``rows`` (seeds ``seeds``) from ``processes``
-    worker processes, in the order they finish, a chunk at a time. An
+    worker processes (after the first, which runs in this process when workers are forked), in
+    the order they finish, a chunk at a time. An
     error in a worker, or an interrupt, stops every worker and reaches the caller.
 
     Each worker has a pipe of its own, so stopping one (killing it) can leave no lock held
     that another process waits on, as a shared task queue could."""
+    context = _context()
+    if rows and context.get_start_method() == "fork":
+        # The first replication runs here, so the workers forked after it start with every
+        # kernel it loaded; otherwise each worker of each call loads them from the cache again
+        # (about 0.4 s of a sweep trial of 100 learning replications on 2 workers).
+        yield step(sc, rows[0], seeds[0], detail)
+        rows, seeds = rows[1:], seeds[1:]
+        if not rows:
+            return
     size = max(1, min(MAX_CHUNK, -(-len(rows) // (processes * CHUNKS_PER_PROCESS))))
     chunks = iter(
         [(rows[i : i + size], seeds[i : i + size], detail) for i in range(0, len(rows), size)]
     )
-    context = _context()
     workers: dict[Connection, multiprocessing.process.BaseProcess] = {}
     in_flight: dict[Connection, int] = {}
     finished = False

@@ -106,6 +106,34 @@ def test_a_caller_that_stops_early_leaves_no_worker() -> None:
     results = step_in_processes(
         sc, range(REPLICATIONS), replication_seeds(1, REPLICATIONS), Detail(), 2
     )
-    next(results)
+    next(results)  # the first replication, run in this process
+    next(results)  # one from a worker
     results.close()  # as an interrupt in the caller's loop does
+    assert multiprocessing.active_children() == []
+
+
+@pytest.mark.parametrize("n_rows", [1, 2, REPLICATIONS])
+def test_the_first_replication_runs_here_so_the_workers_inherit_its_kernels(
+    n_rows: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    from sim import processes
+
+    real_step = processes.step
+    ran_here: list[int] = []
+
+    def step_noting_this_process(sc, r, seed, detail):  # type: ignore[no-untyped-def]
+        if os.getpid() == parent:
+            ran_here.append(r)
+        return real_step(sc, r, seed, detail)
+
+    parent = os.getpid()
+    monkeypatch.setattr(processes, "step", step_noting_this_process)
+    sc = build_scenario(small_config("random"))
+    rows = list(range(10, 10 + n_rows))
+    results = list(step_in_processes(sc, rows, replication_seeds(1, n_rows), Detail(), 2))
+    assert [r.replication for r in results][:1] == [10]
+    assert sorted(r.replication for r in results) == rows
+    assert ran_here == [10]  # the others ran in the workers
     assert multiprocessing.active_children() == []
