@@ -100,6 +100,8 @@ SCENARIOS: dict[str, tuple[Any, int, int]] = {
     "medcalc": (medcalc_config, 1047, 3),
     # everything but the reviews: the experts retire before their first review
     "medcalc-0h": (lambda engine: medcalc_config(engine, "budget.expert_hours=0"), 1047, 3),
+    # a policy with Python hooks: step by step on either engine (numba: the plain-Python loop)
+    "medcalc-learning": (lambda engine: medcalc_config(engine, "policy=learning"), 1047, 3),
     "1e4": (lambda engine: synthetic_config(10_000, 20, engine), 10_000, 20),
     "1e5": (lambda engine: synthetic_config(100_000, 60, engine), 100_000, 60),
     "1e6": (lambda engine: synthetic_config(1_000_000, 200, engine), 1_000_000, 200),
@@ -127,7 +129,7 @@ def run(sc: Any, seeds: list[np.random.SeedSequence], processes: int = 1) -> np.
     from sim.processes import Detail, step_in_processes
     from sim.replication import run_replication
 
-    if isinstance(sc.engine, NumbaEngine):
+    if isinstance(sc.engine, NumbaEngine) and sc.engine.runs_whole(sc.policy_class):
         return sc.engine.run_replications(sc, seeds, len(METRICS))[0]
     if processes > 1:
         table = np.empty((len(seeds), len(METRICS)))
@@ -675,6 +677,7 @@ def main() -> None:
     plan = [
         ("medcalc", 1000, ("numba", "simpy", "simpy-2p", "heapq")),
         ("medcalc-0h", 1000, ("numba", "simpy")),
+        ("medcalc-learning", 200, ("numba", "simpy")),
         ("1e4", 5, ("numba", "simpy", "heapq")),
         ("1e5", 1, ("numba", "simpy", "heapq")),
     ]
@@ -735,9 +738,10 @@ def main() -> None:
         "# Engines benchmark",
         "",
         f"`python benchmarks/engines.py{' --quick' if args.quick else ''}`, {os.cpu_count()} "
-        "cores, policy phased everywhere. numba = whole compiled replications, one interleaved "
-        "share of them per thread; simpy and heapq (plain Python over a heapq queue) = step "
-        "by step. Wall "
+        "cores, policy phased everywhere but medcalc-learning. numba = whole compiled "
+        "replications, one interleaved share of them per thread (for learning, whose hooks are "
+        "Python: step by step on the plain-Python loop); simpy and heapq (plain Python over a "
+        "heapq queue) = step by step. Wall "
         f"times are medians of {REPEATS} subprocesses. Every run of a scenario produced the same "
         "metrics (fingerprint checked in this run).",
         "",
