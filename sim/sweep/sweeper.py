@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Literal, cast
 
 import optuna
+from hydra._internal.core_plugins.basic_launcher import BasicLauncher
 from hydra.core.plugins import Plugins
 from hydra.plugins.sweeper import Sweeper
 from hydra.types import HydraContext, TaskFunction
@@ -32,6 +33,7 @@ from sim.config.validate import ConfigError
 from sim.io.run_dir import writable_reason
 from sim.sweep.compose import ComposedOnce
 from sim.sweep.dataset import remove_trials
+from sim.sweep.launcher import UncopiedLauncher
 from sim.sweep.objectives import parse_all
 from sim.sweep.space import SearchSpace, SearchSpaceError, check_space, parse_space
 from sim.sweep.storage import (
@@ -119,9 +121,12 @@ class StewardSweeper(Sweeper):
         loader = ComposedOnce(hydra_context.config_loader)  # a ConfigLoader by delegation
         hydra_context = dataclasses.replace(hydra_context, config_loader=cast(Any, loader))
         self.hydra_context = hydra_context
-        self.launcher = Plugins.instance().instantiate_launcher(
+        launcher = Plugins.instance().instantiate_launcher(
             config=config, hydra_context=hydra_context, task_function=task_function
         )
+        if type(launcher) is BasicLauncher:  # trials one at a time, here: no copies of configs
+            launcher = UncopiedLauncher(launcher)
+        self.launcher = launcher
         self.sweep_dir = Path(str(config.hydra.sweep.dir))
 
     # -- checks before any trial ---------------------------------------------------------------

@@ -165,12 +165,25 @@ def test_a_grid_sweep_ends_when_every_point_has_run(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_same_sweep_and_seed_give_the_same_trials(tmp_path: Path) -> None:
+    """Also when the trials go through Hydra's own ``run_job`` (which a saved ``.hydra``
+    folder asks for) instead of running uncopied."""
     studies = []
-    for out in (tmp_path / "a", tmp_path / "b"):
-        proc = run_sweep(out, "hydra.sweeper.n_trials=4")
+    for out, extra in (
+        (tmp_path / "a", ()),
+        (tmp_path / "b", ()),
+        (tmp_path / "c", ("hydra.output_subdir=.hydra",)),
+    ):
+        proc = run_sweep(out, "hydra.sweeper.n_trials=4", *extra)
         assert proc.returncode == 0, proc.stderr
-        studies.append([(t.params, t.values) for t in load(out).trials])
-    assert studies[0] == studies[1]
+        studies.append(
+            [
+                (t.params, t.values, {k: v for k, v in t.user_attrs.items() if k != "worker"})
+                for t in load(out).trials
+            ]
+        )
+    assert studies[0] == studies[1] == studies[2]
+    assert (tmp_path / "c" / "sweeps" / SWEEP / ".hydra").is_dir()
+    assert not (tmp_path / "a" / "sweeps" / SWEEP / ".hydra").exists()
 
 
 @pytest.mark.slow
