@@ -4,7 +4,7 @@ or done, with one timer) over the shared desk (:class:`~sim.engines.desk.ReviewD
 It takes the desk's decisions at the instants the SimPy engine does, in the same order (finished
 reviews by expert, then free experts by expert, then the policy's next phase when the queue ran
 dry), so for any policy, hooks included, it gives the SimPy engine's outcomes event by event
-(``tests/engines/test_differential.py``). The Numba engine runs it for policies that react in
+(``tests/engines/test_plain_loop.py``). The Numba engine runs it for policies that react in
 Python (``learning``), whose hooks its compiled loop cannot call."""
 
 from __future__ import annotations
