@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -83,3 +88,31 @@ def trace_path() -> Path:
     if not TRACE.exists():
         pytest.fail(f"the shared MedCalc trace is missing: {TRACE}")
     return TRACE
+
+
+def ctrl_c_after(args: list[str], started: bytes, seconds: float) -> tuple[int, str, int]:
+    """Run ``python -m <args>`` in its own process group (which a terminal's Ctrl-C signals),
+    wait until its standard error shows ``started`` (the progress bar), then ``seconds`` more,
+    and send the group SIGINT. Returns the exit status, standard error and the group id."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", *args],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    assert proc.stderr is not None
+    seen = b""
+    while started not in seen:
+        chunk = proc.stderr.read1(4096)
+        assert chunk, seen.decode(errors="replace")
+        seen += chunk
+    time.sleep(seconds)
+    os.killpg(proc.pid, signal.SIGINT)
+    try:
+        _, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)  # leave no hung run behind the failure
+        raise
+    return proc.returncode, err.decode(), proc.pid

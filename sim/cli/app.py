@@ -14,6 +14,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import DictConfig, OmegaConf
 
+from sim import interrupt
 from sim.cli.compose import CONF_DIR
 from sim.cli.precheck import composition_error
 from sim.cli.store import register
@@ -30,7 +31,6 @@ from sim.downstream.leaderboard import leaderboard_summary
 from sim.downstream.rl import run_on_replications
 from sim.downstream.rl import summarize as summarize_rl
 from sim.interrupt import as_interrupt
-from sim.interrupt import install as install_interrupt
 from sim.io.results import write_run
 from sim.io.run_dir import RunDirectory, new_run_name, writable_reason
 from sim.kernels import cache_is_warm, prune_stale_caches
@@ -165,8 +165,17 @@ def is_sweep(overrides: list[str]) -> bool:
 
 def entry() -> None:
     register()
-    install_interrupt()
     overrides = sys.argv[1:]
+    unfinished = (
+        "finished trials are kept; the same command resumes the sweep"
+        if is_sweep(overrides)
+        else "nothing of the unfinished run was written"
+    )
+    sys.exit(interrupt.run_command(lambda: start(overrides), unfinished))
+
+
+def start(overrides: list[str]) -> int:
+    """The command line after the interrupt handler: check the composition, then run Hydra."""
     if any(ov.lstrip("+").startswith("sweep=") for ov in overrides) and not (
         {"-m", "--multirun"} & set(overrides)
     ):
@@ -176,14 +185,6 @@ def entry() -> None:
         problem = composition_error(Path(CONF_DIR), overrides)
         if problem is not None:
             print(f"error: {problem}", file=sys.stderr)
-            sys.exit(2)
-    try:
-        main()
-    except KeyboardInterrupt:
-        what = (
-            "finished trials are kept; the same command resumes the sweep"
-            if is_sweep(overrides)
-            else "nothing of the unfinished run was written"
-        )
-        print(f"\ninterrupted: {what}", file=sys.stderr)
-        sys.exit(130)
+            return 2
+    main()
+    return 0

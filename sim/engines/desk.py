@@ -74,7 +74,7 @@ class ReviewDesk:
         self._requeue(*self.policy.on_verdict(item, float(verdict)))
 
     def _requeue(self, items: np.ndarray, keys: np.ndarray) -> None:
-        self.queue.requeue_many(items.tolist(), keys.tolist())
+        self.queue.requeue(items.tolist(), keys.tolist())
 
     def assign(self, expert: int, window: int, now: float) -> Job | None:
         """The review ``expert`` (free at ``now`` in ``window``) starts, or None: nothing it

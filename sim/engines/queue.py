@@ -45,14 +45,11 @@ class ReviewQueue:
         heapq.heappush(self._heap, (key, self._seq, item, stage, self._version[item]))
         self._seq += 1
 
-    def requeue(self, item: int, key: float) -> None:
-        """Give a not-yet-started item a new key (``inf`` removes it from the queue)."""
-        self.requeue_many([item], [key])
-
-    def requeue_many(self, items: list[int], keys: list[float]) -> None:
-        """:meth:`requeue` each item in turn. A queued item whose key is unchanged keeps its
-        entry: a fresh one would sort the same, as no two live first-stage entries share a key
-        (policies break ties by item)."""
+    def requeue(self, items: list[int], keys: list[float]) -> None:
+        """Give each not-yet-started item its new key, in turn (``inf`` removes it from the
+        queue). A queued item whose key is unchanged keeps its entry: a fresh one would sort
+        the same, as no two live first-stage entries share a key (policies break ties by
+        item)."""
         started, queued, key_of, version = self.started, self._queued, self._key, self._version
         for item, key in zip(items, keys, strict=True):
             if started[item] or (queued[item] and key_of[item] == key):

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import REPO, ctrl_c_after
 
 TABLES = (
     "replications.parquet",
@@ -192,40 +189,22 @@ def test_downstream_bad_input_is_one_line_and_writes_nothing(
 def test_ctrl_c_stops_a_run_with_one_line_and_writes_nothing(
     tmp_path: Path, overrides: tuple[str, ...]
 ) -> None:
-    proc = subprocess.Popen(  # its own process group, which a terminal's Ctrl-C signals
+    status, err, pgid = ctrl_c_after(
         [
-            sys.executable,
-            "-m",
             "sim",
             f"output.dir={tmp_path}",
             "replications=100000",
             "downstream.rl.enabled=false",
             *overrides,
         ],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        started=b"rep/s",  # the progress bar
+        seconds=1.0,  # replications are running
     )
-    assert proc.stderr is not None
-    seen = b""
-    while b"rep/s" not in seen:  # the progress bar
-        chunk = proc.stderr.read1(4096)
-        assert chunk, seen.decode(errors="replace")
-        seen += chunk
-    time.sleep(1.0)  # replications are running
-    os.killpg(proc.pid, signal.SIGINT)
-    try:
-        _, err = proc.communicate(timeout=60)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)  # leave no hung run behind the failure
-        raise
-    assert proc.returncode == 130, err.decode()
-    assert err.decode().strip().endswith("interrupted: nothing of the unfinished run was written")
-    assert "Traceback" not in err.decode()
+    assert status == 130, err
+    assert err.strip().endswith("interrupted: nothing of the unfinished run was written")
+    assert "Traceback" not in err
     assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
-    assert process_group(proc.pid) == []  # no worker process left behind
+    assert process_group(pgid) == []  # no worker process left behind
 
 
 def process_group(pgid: int) -> list[int]:

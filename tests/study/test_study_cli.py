@@ -4,11 +4,8 @@ scenario that the README quotes (directions, not digits)."""
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -17,7 +14,7 @@ from sim.cli.compose import compose_config
 from sim.metrics import estimator_coverage, summarize
 from sim.runner import run_scenario
 from sim.scenario import build_scenario
-from tests.conftest import REPO
+from tests.conftest import REPO, ctrl_c_after
 
 
 def study(*args: str) -> subprocess.CompletedProcess[str]:
@@ -147,10 +144,8 @@ def test_an_out_folder_that_cannot_be_written_stops_before_simulating(tmp_path: 
 
 @pytest.mark.slow
 def test_ctrl_c_stops_a_study_with_one_line_and_writes_nothing(tmp_path: Path) -> None:
-    proc = subprocess.Popen(  # its own process group, which a terminal's Ctrl-C signals
+    status, err, _ = ctrl_c_after(
         [
-            sys.executable,
-            "-m",
             "sim.study",
             "budget",
             "--policies",
@@ -161,27 +156,10 @@ def test_ctrl_c_stops_a_study_with_one_line_and_writes_nothing(tmp_path: Path) -
             str(tmp_path),
             "replications=100000",
         ],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        started=b"run",  # the progress bar
+        seconds=2.0,  # replications are running
     )
-    assert proc.stderr is not None
-    seen = b""
-    while b"run" not in seen:  # the progress bar
-        chunk = proc.stderr.read1(4096)
-        assert chunk, seen.decode(errors="replace")
-        seen += chunk
-    time.sleep(2.0)  # replications are running
-    os.killpg(proc.pid, signal.SIGINT)
-    try:
-        _, err = proc.communicate(timeout=60)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        raise
-    text = err.decode()
-    assert proc.returncode == 130, text
-    assert text.strip().endswith("interrupted: nothing of the unfinished study was written")
-    assert "Traceback" not in text
+    assert status == 130, err
+    assert err.strip().endswith("interrupted: nothing of the unfinished study was written")
+    assert "Traceback" not in err
     assert list(tmp_path.iterdir()) == []
