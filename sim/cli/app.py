@@ -15,8 +15,8 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import DictConfig, OmegaConf
 
 from sim import interrupt
-from sim.cli.compose import CONF_DIR
-from sim.cli.precheck import composition_error
+from sim.cli.compose import CONF_DIR, to_root_config
+from sim.cli.precheck import CompositionError, compose_checked
 from sim.cli.store import register
 from sim.cli.summary import (
     counted,
@@ -39,13 +39,6 @@ from sim.processes import process_count
 from sim.runner import RunResult, run_scenario
 from sim.scenario import Scenario, build_scenario
 from sim.sweep.trial import run_trial
-
-
-def to_root_config(cfg: DictConfig) -> RootConfig:
-    """The composed Hydra config as the typed dataclass (the only place DictConfig is read)."""
-    obj = OmegaConf.to_object(cfg)
-    assert isinstance(obj, RootConfig)
-    return obj
 
 
 def validate_config(cfg: DictConfig) -> None:
@@ -122,8 +115,8 @@ def sweep_trial(cfg: DictConfig) -> dict[str, Any]:
         return run_trial(cfg, to_root_config(cfg), list(hc.overrides.task), Path(str(hc.sweep.dir)))
 
 
-@hydra.main(config_path=CONF_DIR, config_name="config")
-def main(cfg: DictConfig) -> dict[str, Any] | None:
+def task(cfg: DictConfig) -> dict[str, Any] | None:
+    """The app on a composed config: a sweep's trial, or a run that prints its summary."""
     if cfg.sweep.trial >= 0:
         return sweep_trial(cfg)
     try:
@@ -150,6 +143,9 @@ def main(cfg: DictConfig) -> dict[str, Any] | None:
     if folder is not None:
         print(f"results: {folder}")
     return None
+
+
+main = hydra.main(config_path=CONF_DIR, config_name="config")(task)
 
 
 def is_sweep(overrides: list[str]) -> bool:
@@ -182,9 +178,21 @@ def start(overrides: list[str]) -> int:
         sys.argv.insert(1, "--multirun")  # a sweep config is a multirun by definition
     # Sweeps and Hydra's own flags (--help, --cfg, -m) compose differently: leave them to Hydra.
     if not any(a.startswith("-") for a in overrides) and not is_sweep(overrides):
-        problem = composition_error(Path(CONF_DIR), overrides)
-        if problem is not None:
-            print(f"error: {problem}", file=sys.stderr)
+        try:
+            cfg = compose_checked(Path(CONF_DIR), overrides)
+        except CompositionError as err:
+            print(f"error: {err}", file=sys.stderr)
             return 2
+        if runs_without_hydra(overrides, cfg):
+            task(cfg)
+            return 0
     main()
     return 0
+
+
+def runs_without_hydra(overrides: list[str], cfg: DictConfig) -> bool:
+    """Whether a checked composition can go to :func:`task` as it is, without Hydra composing
+    it again: a plain run whose command line sets nothing of Hydra's own (with this app's
+    ``hydra`` settings, Hydra's run mode only hands the task its config)."""
+    touches_hydra = any(ov.lstrip("+~").startswith("hydra") for ov in overrides)
+    return not touches_hydra and cfg.sweep.trial < 0

@@ -184,8 +184,8 @@ def fitted_verifier(
 def replay_command(
     path: Path, mapping_file: Path | None, replications: int, seed: int, overrides: list[str]
 ) -> int:
-    from sim.cli.compose import CONF_DIR, compose_config
-    from sim.cli.precheck import composition_error
+    from sim.cli.compose import CONF_DIR, to_root_config
+    from sim.cli.precheck import CompositionError, compose_checked
     from sim.cli.store import register
     from sim.cli.summary import format_summary
     from sim.config.validate import ConfigError
@@ -193,11 +193,11 @@ def replay_command(
     from sim.trace.replay import replay
 
     register()
-    problem = composition_error(Path(CONF_DIR), overrides)
-    if problem is not None:
-        print(f"error: {problem}", file=sys.stderr)
+    try:
+        root = to_root_config(compose_checked(Path(CONF_DIR), overrides))
+    except CompositionError as err:
+        print(f"error: {err}", file=sys.stderr)
         return 2
-    root = compose_config(overrides)
     trace = load_valid(path, mapping_file)
     if isinstance(trace, int):
         return trace
