@@ -79,3 +79,17 @@ def test_claiming_keeps_the_grid_samplers_order(tmp_path: Path) -> None:
         orders.append(order)
     assert orders[0] == orders[1]
     assert len(set(orders[0])) == 3
+
+
+def test_an_sqlite_study_logs_ahead_and_a_second_connection_reads_its_trials(
+    tmp_path: Path,
+) -> None:
+    storage = open_storage(f"sqlite:///{tmp_path / 'study.db'}")
+    study = optuna.create_study(study_name="s", storage=storage)
+    study.add_trial(optuna.trial.create_trial(params={}, distributions={}, value=1.5))
+    with storage.engine.connect() as conn:
+        mode = conn.exec_driver_sql("PRAGMA journal_mode").scalar()
+        synchronous = conn.exec_driver_sql("PRAGMA synchronous").scalar()
+    assert (mode, synchronous) == ("wal", 1)  # 1 = NORMAL: synced at checkpoints
+    other = optuna.load_study(study_name="s", storage=f"sqlite:///{tmp_path / 'study.db'}")
+    assert [t.value for t in other.get_trials()] == [1.5]
