@@ -1,12 +1,15 @@
 """The composed configuration as the typed dataclass, outside a ``@hydra.main`` app (trace
-commands, tests, benchmarks)."""
+commands, studies, tests, benchmarks)."""
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Sequence
 from pathlib import Path
 
 from hydra import compose, initialize_config_dir
+from hydra._internal.config_loader_impl import ConfigLoaderImpl
+from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import DictConfig, OmegaConf
 
 from sim.cli.store import register
@@ -27,3 +30,27 @@ def compose_config(overrides: Sequence[str] = ()) -> RootConfig:
     register()
     with initialize_config_dir(config_dir=CONF_DIR):
         return to_root_config(compose(config_name="config", overrides=list(overrides)))
+
+
+def compose_values(overrides: Sequence[str], values: Sequence[Sequence[str]]) -> list[RootConfig]:
+    """``compose_config([*overrides, *v])`` for every ``v`` in ``values``, composing once.
+
+    Each ``v`` sets plain values only (``budget.expert_hours=40``, not ``policy=random``),
+    which Hydra applies to the composed config after composing; here they are applied the same
+    way, with Hydra's own code, to a copy (composing the medcalc config takes about 0.3 s)."""
+    register()
+    with initialize_config_dir(config_dir=CONF_DIR):
+        composed = pickle.dumps(compose(config_name="config", overrides=list(overrides)))
+    parser = OverridesParser.create()
+    roots = []
+    for v in values:
+        parsed = parser.parse_overrides(list(v))
+        for o in parsed:
+            if (Path(CONF_DIR) / o.key_or_group).is_dir() or o.is_hydra_override():
+                raise ValueError(
+                    f"{o.input_line}: not a plain value; compose it with the overrides"
+                )
+        cfg = pickle.loads(composed)
+        ConfigLoaderImpl._apply_overrides_to_config(parsed, cfg)
+        roots.append(to_root_config(cfg))
+    return roots

@@ -7,7 +7,7 @@ import dataclasses
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sim.cli.compose import compose_config
+from sim.cli.compose import compose_values
 from sim.config.schema import RootConfig
 from sim.scenario import build_scenario
 
@@ -27,8 +27,10 @@ def plan(
     anything runs). The ``none`` policy runs once, at budget 0."""
     runs = []
     for policy in policies:
-        for hours in [0.0] if policy == "none" else list(expert_hours):
-            root = compose_config([*overrides, f"policy={policy}", f"budget.expert_hours={hours}"])
+        budgets = [0.0] if policy == "none" else list(expert_hours)
+        values = [[f"budget.expert_hours={hours}"] for hours in budgets]
+        roots = compose_values([*overrides, f"policy={policy}"], values)
+        for hours, root in zip(budgets, roots, strict=True):
             root = dataclasses.replace(
                 root, progress=False, output=dataclasses.replace(root.output, write=False)
             )

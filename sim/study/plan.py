@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from sim.cli.compose import compose_config
+from sim.cli.compose import compose_values
 from sim.config.schema import RootConfig
 from sim.scenario import Scenario, build_scenario
 
@@ -40,17 +40,14 @@ def plan(variants: list[Variant], expert_hours: list[float], overrides: list[str
     switches off a learning policy's audit, which has nothing to audit with."""
     runs = []
     for v in variants:
-        for hours in sorted({0.0, *expert_hours}):
-            extra = ["policy.estimation.audit_share=0"] if hours == 0 else []
-            root = compose_config(
-                [
-                    *overrides,
-                    f"policy={v.policy}",
-                    *v.overrides,
-                    f"budget.expert_hours={hours}",
-                    *extra,
-                ]
-            )
+        budgets = sorted({0.0, *expert_hours})
+        values = [
+            [f"budget.expert_hours={hours}"]
+            + (["policy.estimation.audit_share=0"] if hours == 0 else [])
+            for hours in budgets
+        ]
+        roots = compose_values([*overrides, f"policy={v.policy}", *v.overrides], values)
+        for hours, root in zip(budgets, roots, strict=True):
             root = dataclasses.replace(
                 root, progress=False, output=dataclasses.replace(root.output, write=False)
             )
