@@ -10,7 +10,8 @@ engine runs whole compiled replications in parallel; simpy and the plain-Python 
 them step by step. "Events" are review starts plus finishes (2 per review). Wall times exclude
 interpreter start-up and compilation (a one-replication warm-up runs first). The engines must
 agree: a fingerprint of every replication's metrics is compared in the same run. Writes the
-table to benchmarks/results/engines.md."""
+table to benchmarks/results/engines.md and its figure (medcalc x 1000 per engine, and a compiled
+replication stage by stage against what 100x the SimPy engine allows) to engines.png."""
 
 from __future__ import annotations
 
@@ -643,6 +644,54 @@ REPEATS = 3  # subprocesses per engine and scenario; the table shows the median 
 ALTERNATIONS = 9  # turns of each variant in measure_alternating
 
 
+def draw_figure(
+    path: Path,
+    medcalc_walls: dict[str, float],
+    stage_us: list[float],
+    allowance_us: float,
+) -> None:
+    """Left: medcalc x 1000 wall time per engine (log scale) and the 100x target; right: a
+    compiled replication's microseconds on one thread, stage by stage, and the allowance."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.8), width_ratios=[1, 1.3])
+    engines = sorted(medcalc_walls, key=lambda e: medcalc_walls[e])
+    walls = [medcalc_walls[e] for e in engines]
+    left.barh(engines, walls, color=["#2ca02c" if e == "numba" else "#7f7f7f" for e in engines])
+    left.set_xscale("log")
+    target = medcalc_walls["simpy"] / 100
+    left.axvline(target, color="#d62728", linestyle="--")
+    left.set_ylim(-0.6, len(engines) - 0.1)
+    left.text(target, len(engines) - 0.35, " 100× simpy", color="#d62728", va="center")
+    for y, wall in enumerate(walls):
+        left.text(wall, y, f" {wall:.3f} s", va="center")
+    left.set_xlim(target / 2, max(walls) * 8)
+    left.set_xlabel("seconds, medcalc × 1000 replications (2 cores)")
+    ratio = medcalc_walls["simpy"] / medcalc_walls["numba"]
+    left.set_title(f"Wall time per engine (numba {ratio:.0f}× simpy)")
+
+    increments = np.diff([0.0, *stage_us])
+    labels = [label.split(":")[0].lstrip("+ ") for label, *_ in STAGES]
+    colors = ["#1f77b4", "#9467bd", "#ff7f0e", "#2ca02c"]
+    start = 0.0
+    for width, label, color in zip(increments, labels, colors, strict=True):
+        right.barh([0], [width], left=start, color=color, label=f"{label} ({width:.0f} µs)")
+        start += width
+    right.axvline(allowance_us, color="#d62728", linestyle="--")
+    right.text(allowance_us, 0.5, f" 100× allows {allowance_us:.0f} µs", color="#d62728")
+    right.set_yticks([])
+    right.set_ylim(-0.5, 0.7)
+    right.set_xlabel("µs per compiled medcalc replication, one thread")
+    right.set_title("Where a replication's time goes")
+    right.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2, fontsize=8, frameon=False)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--one", nargs=4)
@@ -797,7 +846,7 @@ def main() -> None:
         + "; ".join(f"{label} {us:.0f}" for (label, *_), us in zip(STAGES, stage_us, strict=True))
         + ". 100× the SimPy engine on medcalc × 1000 at the thread scaling above allows "
         f"{walls[('medcalc', 'simpy')] * (one / two) / 100 / 1000 * 1e6:.0f} µs per replication "
-        "on one thread.",
+        "on one thread. Figure: `engines.png`.",
         "- JIT compilation (warm-up of one medcalc replication in a fresh subprocess, median "
         f"of {REPEATS}, each from its own empty cache, which starts the compile helper on the "
         f"second core, `sim/engines/warmup.py`): empty cache {cold:.1f} s "
@@ -820,6 +869,12 @@ def main() -> None:
     out = ROOT / "benchmarks" / "results" / "engines.md"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(table)
+    draw_figure(
+        out.with_suffix(".png"),
+        {engine: walls[("medcalc", engine)] for engine in ("numba", "simpy", "simpy-2p", "heapq")},
+        stage_us,
+        walls[("medcalc", "simpy")] * (one / two) / 100 / 1000 * 1e6,
+    )
 
 
 if __name__ == "__main__":
