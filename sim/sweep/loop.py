@@ -41,6 +41,7 @@ from sim.sweep.storage import (
     StorageError,
     claim_trial,
     default_url,
+    end_write_ahead_log,
     open_storage,
     recover_interrupted,
     worker_id,
@@ -114,6 +115,7 @@ class SweepLoop(Sweeper):
         self.params = params
         self.custom_search_space = custom_search_space
         self.job_idx = 0
+        self.storage: optuna.storages.RDBStorage | None = None
 
     def setup(
         self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig
@@ -207,7 +209,8 @@ class SweepLoop(Sweeper):
         try:
             self.sweep_dir.mkdir(parents=True, exist_ok=True)
             url = self.storage_url or default_url(self.sweep_dir)
-            storage = open_storage(url)
+            storage = open_storage(url, write_ahead=True)
+            self.storage = storage
             study = optuna.create_study(
                 study_name=self.study_name or str(task.sweep.name),
                 storage=storage,
@@ -333,3 +336,5 @@ class SweepLoop(Sweeper):
             print(line)
         print(f"results: {self.sweep_dir}  (report: python -m sim.report {self.sweep_dir})")
         OmegaConf.save(task, self.sweep_dir / "sweep_config.yaml", resolve=True)
+        assert self.storage is not None
+        end_write_ahead_log(self.storage)

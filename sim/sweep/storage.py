@@ -16,7 +16,6 @@ from typing import Any, NoReturn
 import optuna
 from optuna.trial import TrialState, create_trial
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
 DEFAULT_FILE = "study.db"
 
@@ -29,24 +28,28 @@ def default_url(sweep_dir: Path) -> str:
     return f"sqlite:///{(sweep_dir / DEFAULT_FILE).resolve()}"
 
 
-def open_storage(url: str) -> optuna.storages.RDBStorage:
-    """Connect (creating the schema on first use); one clear error when that fails."""
+def open_storage(url: str, *, write_ahead: bool = False) -> optuna.storages.RDBStorage:
+    """Connect (creating the schema on first use); one clear error when that fails. With
+    ``write_ahead``, an SQLite study logs ahead while this process has it open
+    (:func:`write_ahead_log`; a sweep's workers do, a report only reads)."""
     engine_kwargs: dict[str, Any] = {}
     if url.startswith("sqlite"):
         # Several local workers share the file: wait for the lock rather than fail.
         engine_kwargs["connect_args"] = {"timeout": 120}
-        if not event.contains(Engine, "connect", write_ahead_log):
-            event.listen(Engine, "connect", write_ahead_log)
     # Workers started together race to create the schema; the loser sees a unique-key
     # violation on a schema that is there a moment later, so it tries again.
     for attempt in range(_SCHEMA_ATTEMPTS):
         try:
-            return optuna.storages.RDBStorage(url, engine_kwargs=engine_kwargs)
+            storage = optuna.storages.RDBStorage(url, engine_kwargs=engine_kwargs)
         except Exception as err:
             if attempt + 1 < _SCHEMA_ATTEMPTS and _is_schema_race(err):
                 time.sleep(0.2 * (attempt + 1))
                 continue
             _raise_unopenable(url, err)
+        if write_ahead and storage.engine.name == "sqlite":
+            event.listen(storage.engine, "connect", write_ahead_log)
+            storage.engine.dispose()  # the connection that created the schema goes too
+        return storage
     raise AssertionError("the loop returns or raises")
 
 
@@ -54,14 +57,35 @@ _SCHEMA_ATTEMPTS = 5
 
 
 def write_ahead_log(dbapi_connection: Any, _record: Any) -> None:
-    """SQLite connections log ahead and sync at checkpoints, not at every commit: a trial
+    """An SQLite connection logs ahead and syncs at checkpoints, not at every commit: a trial
     commits about 20 times, and a synced commit costs milliseconds. A killed process loses
     nothing committed; a power cut may lose the last commits, never the file."""
-    if isinstance(dbapi_connection, sqlite3.Connection):
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def end_write_ahead_log(storage: optuna.storages.RDBStorage) -> bool:
+    """Leave an SQLite study as one plain file again (a rollback journal), which a reader can
+    open from a read-only folder; True if it did. While another worker has the study open the
+    switch is refused at once, and the last worker to finish makes it."""
+    if storage.engine.name != "sqlite":
+        return False
+    storage.engine.dispose()
+    connection = storage.engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA busy_timeout=0")
+        try:
+            cursor.execute("PRAGMA journal_mode=DELETE")
+            row = cursor.fetchone()
+        except sqlite3.OperationalError:  # locked by another worker
+            return False
+        return row is not None and str(row[0]) == "delete"
+    finally:
+        connection.close()
+        storage.engine.dispose()
 
 
 def _is_schema_race(err: Exception) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -9,7 +10,13 @@ from pathlib import Path
 import optuna
 from optuna.trial import TrialState
 
-from sim.sweep.storage import claim_trial, open_storage, recover_interrupted, worker_id
+from sim.sweep.storage import (
+    claim_trial,
+    end_write_ahead_log,
+    open_storage,
+    recover_interrupted,
+    worker_id,
+)
 
 
 def _study(tmp_path: Path, sampler: optuna.samplers.BaseSampler | None = None) -> optuna.Study:
@@ -81,15 +88,49 @@ def test_claiming_keeps_the_grid_samplers_order(tmp_path: Path) -> None:
     assert len(set(orders[0])) == 3
 
 
-def test_an_sqlite_study_logs_ahead_and_a_second_connection_reads_its_trials(
+def journal_mode(db: Path) -> str:
+    conn = sqlite3.connect(db)
+    try:
+        return str(conn.execute("PRAGMA journal_mode").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def test_an_sqlite_study_logs_ahead_while_open_and_ends_as_one_plain_file(
     tmp_path: Path,
 ) -> None:
-    storage = open_storage(f"sqlite:///{tmp_path / 'study.db'}")
+    db = tmp_path / "study.db"
+    storage = open_storage(f"sqlite:///{db}", write_ahead=True)
     study = optuna.create_study(study_name="s", storage=storage)
     study.add_trial(optuna.trial.create_trial(params={}, distributions={}, value=1.5))
     with storage.engine.connect() as conn:
         mode = conn.exec_driver_sql("PRAGMA journal_mode").scalar()
         synchronous = conn.exec_driver_sql("PRAGMA synchronous").scalar()
     assert (mode, synchronous) == ("wal", 1)  # 1 = NORMAL: synced at checkpoints
-    other = optuna.load_study(study_name="s", storage=f"sqlite:///{tmp_path / 'study.db'}")
-    assert [t.value for t in other.get_trials()] == [1.5]
+    reading = open_storage(f"sqlite:///{db}")
+    reader = optuna.load_study(study_name="s", storage=reading)
+    assert [t.value for t in reader.get_trials()] == [1.5]
+    reading.engine.dispose()
+
+    other_worker = sqlite3.connect(db)
+    other_worker.execute("SELECT count(*) FROM trials").fetchall()
+    other_worker.execute("BEGIN")
+    other_worker.execute("SELECT count(*) FROM trials").fetchall()  # holds a read lock
+    assert not end_write_ahead_log(storage)
+    assert journal_mode(db) == "wal"
+    other_worker.rollback()
+    other_worker.close()
+    assert end_write_ahead_log(storage)
+    assert journal_mode(db) == "delete"
+    assert not Path(f"{db}-wal").exists()
+    assert [
+        t.value for t in optuna.load_study(study_name="s", storage=f"sqlite:///{db}").get_trials()
+    ] == [1.5]
+
+
+def test_a_study_opened_to_read_keeps_its_journal(tmp_path: Path) -> None:
+    db = tmp_path / "study.db"
+    optuna.create_study(study_name="s", storage=open_storage(f"sqlite:///{db}"))
+    reader = open_storage(f"sqlite:///{db}")
+    optuna.get_all_study_names(reader)
+    assert journal_mode(db) == "delete"

@@ -21,6 +21,7 @@ from optuna.trial import TrialState
 
 from sim.sweep.dataset import read_trials
 from tests.conftest import REPO
+from tests.sweep.test_storage import journal_mode
 
 SWEEP = "residual_at_40h"
 POSTGRES_ENV = "STEWARDSIM_TEST_POSTGRES_URL"
@@ -65,6 +66,9 @@ def test_sweep_writes_study_and_dataset_queried_with_duckdb(tmp_path: Path) -> N
     assert proc.returncode == 0, proc.stderr
     assert "best feasible trial:" in proc.stdout
     sweep_dir = tmp_path / "sweeps" / SWEEP
+    # The study logged ahead while the sweep ran and is left as one plain file.
+    assert journal_mode(sweep_dir / "study.db") == "delete"
+    assert not (sweep_dir / "study.db-wal").exists()
     study = load(tmp_path)
     complete = study.get_trials(states=(TrialState.COMPLETE,))
     assert len(complete) == 6
