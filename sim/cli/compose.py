@@ -3,26 +3,65 @@ commands, studies, tests, benchmarks)."""
 
 from __future__ import annotations
 
+import dataclasses
 import pickle
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from hydra import compose, initialize_config_dir
 from hydra._internal.config_loader_impl import ConfigLoaderImpl
 from hydra.core.override_parser.overrides_parser import OverridesParser
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import Container, DictConfig, ListConfig, OmegaConf
 
 from sim.cli.store import register
 from sim.config.schema import RootConfig
+from sim.config.validate import ConfigError
 
 CONF_DIR = str(Path(__file__).resolve().parents[2] / "conf")
 
 
 def to_root_config(cfg: DictConfig) -> RootConfig:
-    """A composed config (without the ``hydra`` node) as the typed dataclass."""
+    """A composed config (without the ``hydra`` node) as the typed dataclass;
+    :class:`ConfigError` for a setting the schema does not have (see :func:`check_settings`)."""
+    check_settings(cfg)
     obj = OmegaConf.to_object(cfg)
     assert isinstance(obj, RootConfig)
     return obj
+
+
+def check_settings(node: Container, path: str = "") -> None:
+    """Raise :class:`ConfigError` for the first key that is not a field of its section.
+
+    Hydra adds a key given with ``+`` (``+budget.expert_hour=80``) even where the schema has no
+    such field, and the conversion to dataclasses would then drop it without a word."""
+    if isinstance(node, ListConfig):
+        for i in range(len(node)):
+            item = node._get_node(i)
+            if isinstance(item, Container):
+                check_settings(item, f"{path}[{i}]")
+        return
+    if not isinstance(node, DictConfig):
+        return
+    schema = OmegaConf.get_type(node)
+    fields = (
+        [f.name for f in dataclasses.fields(schema)] if dataclasses.is_dataclass(schema) else None
+    )
+    for key in node:
+        name = str(key)
+        key_path = f"{path}.{name}" if path else name
+        child = node._get_node(key)
+        if fields is not None and name not in fields:
+            section = f"a setting of {path}" if path else "a top-level setting"
+            raise ConfigError(
+                key_path, _plain(child), f"{section}: one of {', '.join(sorted(fields))}"
+            )
+        if isinstance(child, Container):
+            check_settings(child, key_path)
+
+
+def _plain(node: Any) -> Any:
+    return OmegaConf.to_container(node) if isinstance(node, Container) else node._value()
 
 
 def compose_config(overrides: Sequence[str] = ()) -> RootConfig:

@@ -112,6 +112,7 @@ def test_same_seed_gives_byte_identical_tables(tmp_path: Path) -> None:
         ("experts.pool.0.error_probability=1.2", "error: experts.pool[0].error_probability=1.2"),
         ("budget.expert_hours=lots", "error: budget.expert_hours=lots: Value 'lots'"),
         ("budget.weeks=3", "error: budget.weeks=3: no such setting"),
+        ("+budget.weeks=3", "error: budget.weeks=3: expected a setting of budget: one of"),
     ],
 )
 def test_bad_input_is_one_line_and_writes_nothing(
