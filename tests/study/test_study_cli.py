@@ -92,7 +92,10 @@ def test_a_study_goes_under_output_dir_and_has_no_coverage_without_estimates(
     ("args", "fragment"),
     [
         (["--expert-hours", "0"], "--expert-hours=0: expected hours > 0"),
-        (["--policies", "bogus"], "policy"),
+        (
+            ["--policies", "bogus"],
+            "error: policy='bogus': expected one of disagreement, learning, none, phased, random",
+        ),
         (["--policies", "learning:policy.estimation.audit_share=2"], "audit_share=2"),
     ],
 )
