@@ -6,11 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from hydra import compose, initialize_config_dir
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.core.override_parser.types import ValueType
 from hydra.errors import ConfigCompositionException, MissingConfigException
 from omegaconf import DictConfig
 from omegaconf.errors import ConfigAttributeError, OmegaConfBaseException
-
-GROUPS = ("scenario", "experts", "verifier", "policy", "engine")
 
 
 def group_options(conf_dir: Path, group: str) -> list[str]:
@@ -25,6 +25,35 @@ def _value_of(key: str, overrides: list[str]) -> str:
     return "?"
 
 
+def unknown_option(conf_dir: Path, overrides: list[str]) -> str | None:
+    """One line naming the first option of a config group that ``conf_dir`` does not have, in
+    a plain or a sweep override (``policy=bogus``, ``policy=random,bogus``, ``+sweep=nope``);
+    None when every one exists. Arguments that are not overrides (``-m``, ``--cfg job``) or do
+    not parse are left to Hydra, which says why."""
+    parser = OverridesParser.create()
+    parsed = []
+    for text in overrides:
+        try:
+            parsed += parser.parse_overrides([text])
+        except Exception:
+            continue
+    for o in parsed:
+        group = o.key_or_group
+        if o.package is not None or o.is_delete() or not (conf_dir / group).is_dir():
+            continue
+        if o.value_type in (ValueType.SIMPLE_CHOICE_SWEEP, ValueType.CHOICE_SWEEP):
+            values = list(o.sweep_string_iterator())
+        elif o.value_type == ValueType.ELEMENT and isinstance(o.value(), str):
+            values = [str(o.value())]
+        else:
+            continue
+        options = group_options(conf_dir, group)
+        for value in values:
+            if value not in options:
+                return f"{group}={value!r}: expected one of {', '.join(options)}"
+    return None
+
+
 class CompositionError(ValueError):
     """The overrides do not compose; the message is the one line to show."""
 
@@ -36,14 +65,8 @@ def compose_checked(conf_dir: Path, overrides: list[str]) -> DictConfig:
         with initialize_config_dir(config_dir=str(conf_dir)):
             return compose(config_name="config", overrides=overrides)
     except MissingConfigException as err:
-        for group in GROUPS:
-            value = _value_of(group, overrides)
-            if value != "?" and value not in group_options(conf_dir, group):
-                raise CompositionError(
-                    f"{group}={value!r}: expected one of "
-                    f"{', '.join(group_options(conf_dir, group))}"
-                ) from None
-        raise CompositionError(str(err).splitlines()[0]) from None
+        problem = unknown_option(conf_dir, overrides)
+        raise CompositionError(problem or str(err).splitlines()[0]) from None
     except ConfigCompositionException as err:
         cause = err.__cause__
         if isinstance(cause, OmegaConfBaseException) and getattr(cause, "full_key", None):

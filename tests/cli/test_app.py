@@ -113,16 +113,18 @@ def test_same_seed_gives_byte_identical_tables(tmp_path: Path) -> None:
         ("budget.expert_hours=lots", "error: budget.expert_hours=lots: Value 'lots'"),
         ("budget.weeks=3", "error: budget.weeks=3: no such setting"),
         ("+budget.weeks=3", "error: budget.weeks=3: expected a setting of budget: one of"),
+        ("+sweep=nope", "error: sweep='nope': expected one of cost_vs_error, downstream_per"),
+        ("-m policy=random,bogus", "error: policy='bogus': expected one of disagreement,"),
     ],
 )
 def test_bad_input_is_one_line_and_writes_nothing(
     tmp_path: Path, override: str, message: str
 ) -> None:
-    proc = run_sim(tmp_path, "replications=2", override)
+    proc = run_sim(tmp_path, "replications=2", *override.split())
     assert proc.returncode == 2
     assert proc.stderr.startswith(message), proc.stderr
     assert proc.stderr.count("\n") == 1
-    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
+    assert not any(p.is_file() for p in tmp_path.rglob("*"))
 
 
 def run_downstream(out: Path, *args: str) -> subprocess.CompletedProcess[str]:
