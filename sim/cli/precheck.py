@@ -25,11 +25,18 @@ def _value_of(key: str, overrides: list[str]) -> str:
     return "?"
 
 
+CONFIG_FLAGS = ("--config-dir", "-cd", "--config-path", "-cp", "--config-name", "-cn")
+
+
 def unknown_option(conf_dir: Path, overrides: list[str]) -> str | None:
     """One line naming the first option of a config group that ``conf_dir`` does not have, in
     a plain or a sweep override (``policy=bogus``, ``policy=random,bogus``, ``+sweep=nope``);
-    None when every one exists. Arguments that are not overrides (``-m``, ``--cfg job``) or do
-    not parse are left to Hydra, which says why."""
+    None when every one exists, or when the command line adds config folders
+    (``hydra.searchpath``, ``--config-dir``), whose options only Hydra knows. Arguments that
+    are not overrides (``-m``, ``--cfg job``) or do not parse are left to Hydra, which says
+    why."""
+    if any(a.lstrip("+").startswith("hydra.searchpath") or a in CONFIG_FLAGS for a in overrides):
+        return None
     parser = OverridesParser.create()
     parsed = []
     for text in overrides:

@@ -23,6 +23,9 @@ POLICIES = "disagreement, learning, none, phased, random"
         (["--cfg", "job", "downstream=bogus"], "downstream='bogus': expected one of medcalc, none"),
         (["hydra/sweeper=optuna", "~policy", "policy=glob(*)"], None),
         (["policy=random,", "budget=("], None),  # does not parse: Hydra says why
+        # options in folders the command line adds are Hydra's to find
+        (["scenario=mine", "hydra.searchpath=[file:///somewhere/my_conf]"], None),
+        (["+sweep=mine", "--config-dir", "/somewhere/my_conf"], None),
     ],
 )
 def test_an_option_a_group_lacks_is_named(overrides: list[str], problem: str | None) -> None:

@@ -329,7 +329,7 @@ def test_sweep_on_a_postgresql_study(tmp_path: Path) -> None:
         ),
         (
             ["experts=choice(trio, quartet)"],
-            "experts: option 'quartet' does not exist; expected one of panel, trio",
+            "experts='quartet': expected one of panel, trio",
         ),
         (
             ["hydra.sweeper.storage=postgresql+psycopg://nobody@127.0.0.1:9/none"],
