@@ -129,6 +129,14 @@ def task(cfg: DictConfig) -> dict[str, Any] | None:
     except WriteError as err:
         print(f"error: {err}", file=sys.stderr)
         sys.exit(1)
+    except MemoryError:
+        print(
+            f"error: out of memory with replications={cfg.replications} (and "
+            f"output.item_replications={cfg.output.item_replications}); run fewer, nothing "
+            "was written",
+            file=sys.stderr,
+        )
+        sys.exit(1)
     title = (
         f"{sc.name} · policy={sc.policy_class.name} · engine={sc.engine.name} · "
         f"{counted(root.replications, 'replication')} · seed {root.seed}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import resource
 import subprocess
 import sys
 from pathlib import Path
@@ -301,3 +302,23 @@ def test_a_downstream_out_folder_that_cannot_be_written_is_one_line(tmp_path: Pa
         proc.stderr
         == f"error: --out='{blocker / 'x'}': expected a writable folder ({blocker} is a file)\n"
     )
+
+
+def test_a_run_out_of_memory_is_one_line_and_writes_nothing(tmp_path: Path) -> None:
+    """A billion replications under a 1.3 GB address-space limit: the seeds alone exhaust it."""
+    limit = 1_300_000_000
+    args = [f"output.dir={tmp_path}", "progress=false", "replications=1000000000"]
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_AS, (limit, limit)),
+    )
+    assert proc.returncode == 1
+    assert proc.stderr == (
+        "error: out of memory with replications=1000000000 (and output.item_replications=10); "
+        "run fewer, nothing was written\n"
+    )
+    assert not any(p.is_file() for p in tmp_path.rglob("*"))
