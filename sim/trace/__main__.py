@@ -193,9 +193,18 @@ def replay_command(
     from sim.trace.replay import replay
 
     register()
+    for text in overrides:
+        key = text.lstrip("+~").partition("=")[0]
+        if key in ("replications", "seed"):
+            print(f"error: {text}: a replay takes --{key} instead", file=sys.stderr)
+            return 2
+    for flag, value, low in (("--replications", replications, 1), ("--seed", seed, 0)):
+        if value < low:
+            print(f"error: {flag}={value}: expected an integer >= {low}", file=sys.stderr)
+            return 2
     try:
         root = to_root_config(compose_checked(Path(CONF_DIR), overrides))
-    except CompositionError as err:
+    except (CompositionError, ConfigError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     trace = load_valid(path, mapping_file)

@@ -89,3 +89,25 @@ def test_a_policy_needing_the_recomputation_says_so(tmp_path: Path) -> None:
     assert t is not None
     with pytest.raises(ValueError, match="needs the recomputation's labels"):
         replay(t, small_config("disagreement"), replications=1, seed=0)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--replications", "0"], "error: --replications=0: expected an integer >= 1"),
+        (["--seed", "-1"], "error: --seed=-1: expected an integer >= 0"),
+        (["replications=3"], "error: replications=3: a replay takes --replications instead"),
+        (["policy=bogus"], "error: policy='bogus': expected one of disagreement, learning,"),
+        (["+budget.x=1"], "error: budget.x=1: expected a setting of budget: one of"),
+    ],
+)
+def test_bad_replay_arguments_are_one_line(
+    trace_path: Path, args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sim.trace.__main__ import main
+
+    code = main(["replay", str(trace_path), "--mapping", str(MEDCALC_MAPPING), *args])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith(message)
+    assert err.count("\n") == 1
