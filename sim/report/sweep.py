@@ -62,7 +62,7 @@ def load_study(sweep_dir: Path, storage: str | None, study_name: str | None) -> 
                 "for a study kept elsewhere"
             )
         storage = f"sqlite:///{db.resolve()}"
-    rdb = open_storage(storage)
+    rdb = open_storage(storage, key="--storage")
     names = optuna.get_all_study_names(rdb)
     if study_name is None:
         cfg = sweep_dir / "sweep_config.yaml"

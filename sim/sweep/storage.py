@@ -28,8 +28,11 @@ def default_url(sweep_dir: Path) -> str:
     return f"sqlite:///{(sweep_dir / DEFAULT_FILE).resolve()}"
 
 
-def open_storage(url: str, *, write_ahead: bool = False) -> optuna.storages.RDBStorage:
-    """Connect (creating the schema on first use); one clear error when that fails. With
+def open_storage(
+    url: str, *, write_ahead: bool = False, key: str = "hydra.sweeper.storage"
+) -> optuna.storages.RDBStorage:
+    """Connect (creating the schema on first use); one clear error, naming the setting ``key``
+    that gave the URL, when that fails. With
     ``write_ahead``, an SQLite study logs ahead while this process has it open
     (:func:`write_ahead_log`; a sweep's workers do, a report only reads)."""
     engine_kwargs: dict[str, Any] = {}
@@ -45,7 +48,7 @@ def open_storage(url: str, *, write_ahead: bool = False) -> optuna.storages.RDBS
             if attempt + 1 < _SCHEMA_ATTEMPTS and _is_schema_race(err):
                 time.sleep(0.2 * (attempt + 1))
                 continue
-            _raise_unopenable(url, err)
+            _raise_unopenable(key, url, err)
         if write_ahead and storage.engine.name == "sqlite":
             event.listen(storage.engine, "connect", write_ahead_log)
             storage.engine.dispose()  # the connection that created the schema goes too
@@ -93,10 +96,10 @@ def _is_schema_race(err: Exception) -> bool:
     return "unique constraint" in text or "duplicate key" in text or "already exists" in text
 
 
-def _raise_unopenable(url: str, err: Exception) -> NoReturn:
+def _raise_unopenable(key: str, url: str, err: Exception) -> NoReturn:
     first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
     raise StorageError(
-        f"hydra.sweeper.storage={url!r}: cannot be opened ({first}); expected a "
+        f"{key}={url!r}: cannot be opened ({first}); expected a "
         "SQLAlchemy URL of a reachable database, e.g. sqlite:///path/study.db or "
         "postgresql+psycopg://user:password@host/db"
     ) from None
