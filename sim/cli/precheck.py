@@ -8,7 +8,11 @@ from pathlib import Path
 from hydra import compose, initialize_config_dir
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import ValueType
-from hydra.errors import ConfigCompositionException, MissingConfigException
+from hydra.errors import (
+    ConfigCompositionException,
+    MissingConfigException,
+    OverrideParseException,
+)
 from omegaconf import DictConfig
 from omegaconf.errors import ConfigAttributeError, OmegaConfBaseException
 
@@ -18,7 +22,8 @@ def group_options(conf_dir: Path, group: str) -> list[str]:
 
 
 def _value_of(key: str, overrides: list[str]) -> str:
-    for ov in overrides:
+    """The value the last override of ``key`` gives it (the one Hydra applies), or ``?``."""
+    for ov in reversed(overrides):
         name, _, value = ov.lstrip("+~").partition("=")
         if name == key:
             return value
@@ -86,6 +91,22 @@ def compose_checked(conf_dir: Path, overrides: list[str]) -> DictConfig:
             reason = str(cause).splitlines()[0]
             raise CompositionError(f"{key}={value}: {reason}") from None
         raise CompositionError(str(err).splitlines()[0]) from None
-    except Exception as err:  # grammar errors and the like: Hydra's first line says it
+    except OverrideParseException:
+        raise CompositionError(_unparsable(overrides)) from None
+    except Exception as err:  # Hydra's first line says it
         first = str(err).splitlines()[0] if str(err) else ""
         raise CompositionError(f"{type(err).__name__}: {first}") from None
+
+
+def _unparsable(overrides: list[str]) -> str:
+    """One line naming the first override that does not parse."""
+    parser = OverridesParser.create()
+    for text in overrides:
+        try:
+            parser.parse_overrides([text])
+        except OverrideParseException:
+            return (
+                f"{text!r}: not an override; expected key=value, e.g. budget.expert_hours=80 "
+                "(quote a value with special characters: key='a=b')"
+            )
+    return "the overrides do not parse; expected key=value pairs"

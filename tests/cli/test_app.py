@@ -115,6 +115,8 @@ def test_same_seed_gives_byte_identical_tables(tmp_path: Path) -> None:
         ("budget.weeks=3", "error: budget.weeks=3: no such setting"),
         ("+budget.weeks=3", "error: budget.weeks=3: expected a setting of budget: one of"),
         ("+sweep=nope", "error: sweep='nope': expected one of cost_vs_error, downstream_per"),
+        ("replications=", "error: replications=: Value '' of type 'str' could not be converted"),
+        ("policy", "error: 'policy': not an override; expected key=value, e.g. budget.expert"),
         ("-m policy=random,bogus", "error: policy='bogus': expected one of disagreement,"),
     ],
 )
