@@ -16,7 +16,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from sim import interrupt
 from sim.cli.compose import CONF_DIR, to_root_config
-from sim.cli.precheck import CompositionError, compose_checked, unknown_option
+from sim.cli.precheck import CompositionError, compose_checked, unknown_option, unparsable
 from sim.cli.store import register
 from sim.cli.summary import (
     counted,
@@ -184,7 +184,8 @@ def start(overrides: list[str]) -> int:
         {"-m", "--multirun"} & set(overrides)
     ):
         sys.argv.insert(1, "--multirun")  # a sweep config is a multirun by definition
-    problem = unknown_option(Path(CONF_DIR), overrides)  # also in a sweep or a multirun
+    # Also in a sweep or a multirun, which Hydra would end with several lines.
+    problem = unparsable(overrides) or unknown_option(Path(CONF_DIR), overrides)
     if problem is not None:
         print(f"error: {problem}", file=sys.stderr)
         return 2

@@ -91,22 +91,47 @@ def compose_checked(conf_dir: Path, overrides: list[str]) -> DictConfig:
             reason = str(cause).splitlines()[0]
             raise CompositionError(f"{key}={value}: {reason}") from None
         raise CompositionError(str(err).splitlines()[0]) from None
-    except OverrideParseException:
-        raise CompositionError(_unparsable(overrides)) from None
+    except OverrideParseException as err:
+        raise CompositionError(unparsable(overrides) or str(err).splitlines()[0]) from None
     except Exception as err:  # Hydra's first line says it
         first = str(err).splitlines()[0] if str(err) else ""
         raise CompositionError(f"{type(err).__name__}: {first}") from None
 
 
-def _unparsable(overrides: list[str]) -> str:
-    """One line naming the first override that does not parse."""
+VALUE_FLAGS = ("--cfg", "-c", "--package", "-p", *CONFIG_FLAGS, "--experimental-rerun")
+INFO_FLAGS = ("--info", "-i")
+INFO_TOPICS = ("all", "config", "defaults", "defaults-tree", "plugins", "searchpath")
+
+
+def unparsable(arguments: list[str]) -> str | None:
+    """One line naming the first command-line argument that is neither a flag, a flag's value
+    nor an override Hydra can read (``policy``, ``x=interval(0.5)``); None when there is none."""
     parser = OverridesParser.create()
-    for text in overrides:
+    previous = ""
+    for text in arguments:
+        flag_value = previous in VALUE_FLAGS or (previous in INFO_FLAGS and text in INFO_TOPICS)
+        previous = text
+        if text.startswith("-") or flag_value:
+            continue
         try:
             parser.parse_overrides([text])
-        except OverrideParseException:
-            return (
-                f"{text!r}: not an override; expected key=value, e.g. budget.expert_hours=80 "
-                "(quote a value with special characters: key='a=b')"
-            )
-    return "the overrides do not parse; expected key=value pairs"
+        except OverrideParseException as err:
+            reason = _parse_reason(str(err))
+            hint = "quote a value with special characters: key='f(x)'"
+            return f"{text!r}: {reason}; expected key=value ({hint})"
+    return None
+
+
+def _parse_reason(message: str) -> str:
+    """The line of Hydra's parse error that says what is wrong, or where."""
+    lines = [line for line in message.splitlines()[1:] if line.strip()]
+    carets = [line for line in lines if set(line.strip()) == {"^"}]
+    reasons = [
+        line
+        for line in lines
+        if line not in carets and not line.startswith(("Error parsing override", "See https"))
+    ]
+    lexer = "LexerNoViableAltException: "
+    if carets and reasons and reasons[0].startswith(lexer):
+        return f"cannot read the character at position {carets[0].index('^') - len(lexer) + 1}"
+    return reasons[0] if reasons else message.splitlines()[0]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from sim.cli.compose import CONF_DIR
-from sim.cli.precheck import unknown_option
+from sim.cli.precheck import unknown_option, unparsable
 
 POLICIES = "disagreement, learning, none, phased, random"
 
@@ -30,6 +30,31 @@ POLICIES = "disagreement, learning, none, phased, random"
 )
 def test_an_option_a_group_lacks_is_named(overrides: list[str], problem: str | None) -> None:
     found = unknown_option(Path(CONF_DIR), overrides)
+    if problem is None:
+        assert found is None
+    else:
+        assert found is not None
+        assert found.startswith(problem)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "problem"),
+    [
+        (["-m", "policy=random,phased", "--cfg", "job", "--info", "searchpath", "a.b=1"], None),
+        (
+            ["--config-dir", "/x", "policy"],
+            "'policy': missing EQUAL at '<EOF>'; expected key=value",
+        ),
+        (["x=interval(0.5)"], "'x=interval(0.5)': TypeError while evaluating 'interval(0.5)'"),
+        (
+            ["sweep.objectives=[mean(r)]"],
+            "'sweep.objectives=[mean(r)]': HydraException while evaluating 'mean(r)': Unknown",
+        ),
+        (["c=[q90(d)<>3]"], "'c=[q90(d)<>3]': cannot read the character at position 10;"),
+    ],
+)
+def test_an_argument_hydra_cannot_read_is_named(arguments: list[str], problem: str | None) -> None:
+    found = unparsable(arguments)
     if problem is None:
         assert found is None
     else:
