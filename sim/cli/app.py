@@ -16,7 +16,13 @@ from omegaconf import DictConfig, OmegaConf
 
 from sim import interrupt
 from sim.cli.compose import CONF_DIR, to_root_config
-from sim.cli.precheck import CompositionError, compose_checked, unknown_option, unparsable
+from sim.cli.precheck import (
+    CompositionError,
+    compose_checked,
+    fixed_overrides,
+    unknown_option,
+    unparsable,
+)
 from sim.cli.store import register
 from sim.cli.summary import (
     counted,
@@ -189,8 +195,16 @@ def start(overrides: list[str]) -> int:
     if problem is not None:
         print(f"error: {problem}", file=sys.stderr)
         return 2
+    flags = {a for a in overrides if a.startswith("-")}
+    if (is_sweep(overrides) or flags) and flags <= {"-m", "--multirun"}:
+        # A sweep's fixed values, Hydra's settings among them, as Hydra will compose them.
+        try:
+            compose_checked(Path(CONF_DIR), fixed_overrides(overrides), with_hydra=True)
+        except CompositionError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 2
     # Sweeps and Hydra's own flags (--help, --cfg, -m) compose differently: leave them to Hydra.
-    if not any(a.startswith("-") for a in overrides) and not is_sweep(overrides):
+    if not flags and not is_sweep(overrides):
         try:
             cfg = compose_checked(Path(CONF_DIR), overrides)
         except CompositionError as err:

@@ -70,12 +70,16 @@ class CompositionError(ValueError):
     """The overrides do not compose; the message is the one line to show."""
 
 
-def compose_checked(conf_dir: Path, overrides: list[str]) -> DictConfig:
-    """``config.yaml`` in ``conf_dir`` with ``overrides`` (without the ``hydra`` node), or
-    :class:`CompositionError` saying in one line why they do not compose."""
+def compose_checked(
+    conf_dir: Path, overrides: list[str], *, with_hydra: bool = False
+) -> DictConfig:
+    """``config.yaml`` in ``conf_dir`` with ``overrides`` (with the ``hydra`` node only if
+    ``with_hydra``), or :class:`CompositionError` saying in one line why they do not compose."""
     try:
         with initialize_config_dir(config_dir=str(conf_dir)):
-            return compose(config_name="config", overrides=overrides)
+            return compose(
+                config_name="config", overrides=overrides, return_hydra_config=with_hydra
+            )
     except MissingConfigException as err:
         problem = unknown_option(conf_dir, overrides)
         raise CompositionError(problem or str(err).splitlines()[0]) from None
@@ -96,6 +100,24 @@ def compose_checked(conf_dir: Path, overrides: list[str]) -> DictConfig:
     except Exception as err:  # Hydra's first line says it
         first = str(err).splitlines()[0] if str(err) else ""
         raise CompositionError(f"{type(err).__name__}: {first}") from None
+
+
+def fixed_overrides(arguments: list[str]) -> list[str]:
+    """The overrides of a command line that set one value each: neither flags nor sweeps
+    (``policy=random,phased``, ``x=interval(0, 1)``); arguments that do not parse are left
+    out (:func:`unparsable` names them)."""
+    parser = OverridesParser.create()
+    fixed = []
+    for text in arguments:
+        if text.startswith("-"):
+            continue
+        try:
+            (override,) = parser.parse_overrides([text])
+        except OverrideParseException:
+            continue
+        if not override.is_sweep_override():
+            fixed.append(text)
+    return fixed
 
 
 VALUE_FLAGS = ("--cfg", "-c", "--package", "-p", *CONFIG_FLAGS, "--experimental-rerun")

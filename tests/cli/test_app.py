@@ -118,6 +118,10 @@ def test_same_seed_gives_byte_identical_tables(tmp_path: Path) -> None:
         ("replications=", "error: replications=: Value '' of type 'str' could not be converted"),
         ("policy", "error: 'policy': missing EQUAL at '<EOF>'; expected key=value (quote a"),
         (
+            "+sweep=residual_at_40h hydra.sweeper.sampler.seed=abc",
+            "error: hydra.sweeper.sampler.seed=abc: Value 'abc' of type 'str' could not be",
+        ),
+        (
             "+sweep=residual_at_40h x=interval(0.5)",
             "error: 'x=interval(0.5)': TypeError while evaluating 'interval(0.5)': missing a",
         ),
