@@ -1,5 +1,7 @@
-"""Composes the command line's config once, turning Hydra's composition errors (unknown option,
-unknown key, wrong type) into one line that names the key, the value and what is allowed."""
+"""The command line checked before the app or Hydra's sweep starts: arguments Hydra cannot read,
+options a config group lacks, and the composition itself, each failure one line that names the
+argument or key, the value and what is allowed (the order: ``docs/ARCHITECTURE.md``, "Bad input
+on the command line")."""
 
 from __future__ import annotations
 
