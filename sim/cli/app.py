@@ -196,7 +196,8 @@ def start(overrides: list[str]) -> int:
         print(f"error: {problem}", file=sys.stderr)
         return 2
     flags = {a for a in overrides if a.startswith("-")}
-    if (is_sweep(overrides) or flags) and flags <= {"-m", "--multirun"}:
+    sweep = is_sweep(overrides)
+    if (sweep or flags) and flags <= {"-m", "--multirun"}:
         # A sweep's fixed values, Hydra's settings among them, as Hydra will compose them.
         try:
             compose_checked(Path(CONF_DIR), fixed_overrides(overrides), with_hydra=True)
@@ -204,7 +205,7 @@ def start(overrides: list[str]) -> int:
             print(f"error: {err}", file=sys.stderr)
             return 2
     # Sweeps and Hydra's own flags (--help, --cfg, -m) compose differently: leave them to Hydra.
-    if not flags and not is_sweep(overrides):
+    if not flags and not sweep:
         try:
             cfg = compose_checked(Path(CONF_DIR), overrides)
         except CompositionError as err:

@@ -13,7 +13,7 @@ from hydra._internal.config_loader_impl import ConfigLoaderImpl
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import Container, DictConfig, ListConfig, OmegaConf
 
-from sim.cli.precheck import compose_checked
+from sim.cli.precheck import compose_checked, is_group
 from sim.cli.store import register
 from sim.config.schema import RootConfig
 from sim.config.validate import ConfigError
@@ -84,7 +84,7 @@ def compose_values(overrides: Sequence[str], values: Sequence[Sequence[str]]) ->
     for v in values:
         parsed = parser.parse_overrides(list(v))
         for o in parsed:
-            if (Path(CONF_DIR) / o.key_or_group).is_dir() or o.is_hydra_override():
+            if is_group(Path(CONF_DIR), o.key_or_group) or o.is_hydra_override():
                 raise ValueError(
                     f"{o.input_line}: not a plain value; compose it with the overrides"
                 )

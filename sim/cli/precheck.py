@@ -5,11 +5,12 @@ on the command line")."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from hydra import compose, initialize_config_dir
 from hydra.core.override_parser.overrides_parser import OverridesParser
-from hydra.core.override_parser.types import ValueType
+from hydra.core.override_parser.types import Override, ValueType
 from hydra.errors import (
     ConfigCompositionException,
     MissingConfigException,
@@ -17,6 +18,11 @@ from hydra.errors import (
 )
 from omegaconf import DictConfig
 from omegaconf.errors import ConfigAttributeError, OmegaConfBaseException
+
+
+def is_group(conf_dir: Path, key: str) -> bool:
+    """Is ``key`` a config group (a folder of options in ``conf_dir``), not a setting?"""
+    return (conf_dir / key).is_dir()
 
 
 def group_options(conf_dir: Path, group: str) -> list[str]:
@@ -44,16 +50,9 @@ def unknown_option(conf_dir: Path, overrides: list[str]) -> str | None:
     why."""
     if any(a.lstrip("+").startswith("hydra.searchpath") or a in CONFIG_FLAGS for a in overrides):
         return None
-    parser = OverridesParser.create()
-    parsed = []
-    for text in overrides:
-        try:
-            parsed += parser.parse_overrides([text])
-        except Exception:
-            continue
-    for o in parsed:
+    for _, o in read_arguments(overrides).overrides:
         group = o.key_or_group
-        if o.package is not None or o.is_delete() or not (conf_dir / group).is_dir():
+        if o.package is not None or o.is_delete() or not is_group(conf_dir, group):
             continue
         if o.value_type in (ValueType.SIMPLE_CHOICE_SWEEP, ValueType.CHOICE_SWEEP):
             values = list(o.sweep_string_iterator())
@@ -104,33 +103,24 @@ def compose_checked(
         raise CompositionError(f"{type(err).__name__}: {first}") from None
 
 
-def fixed_overrides(arguments: list[str]) -> list[str]:
-    """The overrides of a command line that set one value each: neither flags nor sweeps
-    (``policy=random,phased``, ``x=interval(0, 1)``); arguments that do not parse are left
-    out (:func:`unparsable` names them)."""
-    parser = OverridesParser.create()
-    fixed = []
-    for text in arguments:
-        if text.startswith("-"):
-            continue
-        try:
-            (override,) = parser.parse_overrides([text])
-        except OverrideParseException:
-            continue
-        if not override.is_sweep_override():
-            fixed.append(text)
-    return fixed
-
-
 VALUE_FLAGS = ("--cfg", "-c", "--package", "-p", *CONFIG_FLAGS, "--experimental-rerun")
 INFO_FLAGS = ("--info", "-i")
 INFO_TOPICS = ("all", "config", "defaults", "defaults-tree", "plugins", "searchpath")
 
 
-def unparsable(arguments: list[str]) -> str | None:
-    """One line naming the first command-line argument that is neither a flag, a flag's value
-    nor an override Hydra can read (``policy``, ``x=interval(0.5)``); None when there is none."""
+@dataclass
+class Arguments:
+    """A command line read one argument at a time, flags and their values left out: the
+    overrides Hydra can read, and for the others Hydra's reason."""
+
+    overrides: list[tuple[str, Override]] = field(default_factory=list)
+    unreadable: list[tuple[str, str]] = field(default_factory=list)
+
+
+def read_arguments(arguments: list[str]) -> Arguments:
+    """Each argument that is neither a flag nor a flag's value, parsed alone."""
     parser = OverridesParser.create()
+    read = Arguments()
     previous = ""
     for text in arguments:
         flag_value = previous in VALUE_FLAGS or (previous in INFO_FLAGS and text in INFO_TOPICS)
@@ -138,12 +128,31 @@ def unparsable(arguments: list[str]) -> str | None:
         if text.startswith("-") or flag_value:
             continue
         try:
-            parser.parse_overrides([text])
+            (override,) = parser.parse_overrides([text])
         except OverrideParseException as err:
-            reason = _parse_reason(str(err))
-            hint = "quote a value with special characters: key='f(x)'"
-            return f"{text!r}: {reason}; expected key=value ({hint})"
-    return None
+            read.unreadable.append((text, _parse_reason(str(err))))
+            continue
+        read.overrides.append((text, override))
+    return read
+
+
+def fixed_overrides(arguments: list[str]) -> list[str]:
+    """The overrides of a command line that set one value each: neither flags nor sweeps
+    (``policy=random,phased``, ``x=interval(0, 1)``); arguments that do not parse are left
+    out (:func:`unparsable` names them)."""
+    overrides = read_arguments(arguments).overrides
+    return [text for text, o in overrides if not o.is_sweep_override()]
+
+
+def unparsable(arguments: list[str]) -> str | None:
+    """One line naming the first command-line argument that is neither a flag, a flag's value
+    nor an override Hydra can read (``policy``, ``x=interval(0.5)``); None when there is none."""
+    unreadable = read_arguments(arguments).unreadable
+    if not unreadable:
+        return None
+    text, reason = unreadable[0]
+    hint = "quote a value with special characters: key='f(x)'"
+    return f"{text!r}: {reason}; expected key=value ({hint})"
 
 
 def _parse_reason(message: str) -> str:

@@ -32,9 +32,9 @@ def open_storage(
     url: str, *, write_ahead: bool = False, key: str = "hydra.sweeper.storage"
 ) -> optuna.storages.RDBStorage:
     """Connect (creating the schema on first use); one clear error, naming the setting ``key``
-    that gave the URL, when that fails. With
-    ``write_ahead``, an SQLite study logs ahead while this process has it open
-    (:func:`write_ahead_log`; a sweep's workers do, a report only reads)."""
+    that gave the URL, when that fails. With ``write_ahead``, an SQLite study logs ahead while
+    this process has it open (:func:`write_ahead_log`; a sweep's workers do, a report only
+    reads)."""
     engine_kwargs: dict[str, Any] = {}
     if url.startswith("sqlite"):
         # Several local workers share the file: wait for the lock rather than fail.
