@@ -90,6 +90,44 @@ METRICS: tuple[str, ...] = tuple(METRIC_DOCS)
 N_COMPILED_METRICS = kernel_metrics.N_METRICS + N_LEADERBOARD_METRICS
 """The metrics the compiled path computes; the rest are NaN there."""
 
+HIGHER_IS_BETTER = frozenset(
+    {
+        "errors_fixed",
+        "errors_fixed_by_review",
+        "errors_fixed_by_recompute",
+        "errors_fixed_by_propagation",
+        "errors_found",
+        "errors_found_per_expert_hour",
+        "errors_fixed_per_expert_hour",
+        "leaderboard_kendall_tau_maintained",
+    }
+)
+LOWER_IS_BETTER = frozenset(
+    {
+        "residual_errors",
+        "residual_error_rate",
+        "correct_changed_wrongly",
+        "propagation_wrong_fixes",
+        "items_dropped",
+        "errors_dropped",
+        "correct_dropped",
+        "expert_hours",
+        "expert_usd",
+        "llm_usd",
+        "llm_hours",
+        "total_usd",
+        "calendar_days",
+        "leaderboard_abs_bias_maintained_points",
+    }
+)
+"""Outcomes of the stewardship that a policy should push one way; the others (the original
+labels, counts of work done, estimates) have no better direction."""
+
+
+def metric_direction(name: str) -> int:
+    """+1 when more of the metric is better, -1 when less is, 0 when neither."""
+    return 1 if name in HIGHER_IS_BETTER else -1 if name in LOWER_IS_BETTER else 0
+
 
 def wilson_interval(successes: int, trials: int, z: float = Z95) -> tuple[float, float]:
     """Wilson score interval of a binomial proportion; NaNs when there are no trials."""

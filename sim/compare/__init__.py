@@ -1,0 +1,1 @@
+"""Comparing policies with common random numbers: paired differences of run metrics."""
