@@ -4,7 +4,7 @@ difference."""
 
 from __future__ import annotations
 
-import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,11 +18,24 @@ from numpy.typing import NDArray
 from sim.compare.paired import Difference, paired_difference, unpaired_difference
 from sim.metrics import metric_direction
 
-RUN_FILES = ("replications.parquet", "summary.json", "config.yaml")
-DRAW_SETTINGS = ("seed", "scenario.", "verifier.", "experts.", "downstream.")
+TABLE = "replications.parquet"
+EXPECTED = (
+    "expected a run folder (outputs/runs/<run>), a sweep trial's folder "
+    "(<sweep>/trials/policy=<p>/trial=<n>) or <sweep>:<trial number>"
+)
+TRIAL_COLUMNS = ("param_", "objective_", "violation_")
+"""A sweep trial's columns that are not metrics."""
+DRAW_SETTINGS = (
+    "seed",
+    "scenario.",
+    "verifier.",
+    "experts.",
+    "downstream.",
+    "budget.calendar_days",
+)
 """What a replication's draws depend on: with these equal, replication ``r`` of two runs drew
 the same benchmark, verifier outputs, expert calendars and review times, whatever the policy,
-budget or engine."""
+the hours and dollars, or the engine (the calendar's length shapes its absence draws)."""
 IGNORED_SETTINGS = ("output.", "progress", "sweep.", "engine.threads", "engine.processes")
 """Settings that change neither a run's draws nor its outcomes."""
 
@@ -58,39 +71,74 @@ def flatten(node: Any, prefix: str = "") -> dict[str, Any]:
     return out
 
 
-def load_run(path: Path) -> RunResults:
-    """Read a run folder (``outputs/runs/<run>``); a :class:`RunError` says what is wrong."""
-    expected = f"expected a run folder (outputs/runs/<run>) holding {', '.join(RUN_FILES)}"
+def load_run(where: str | Path) -> RunResults:
+    """Read a run folder (``outputs/runs/<run>``), a sweep trial's folder
+    (``<sweep>/trials/policy=<p>/trial=<n>``) or ``<sweep>:<n>`` for trial ``n``; a
+    :class:`RunError` says what is wrong."""
+    path = trial_folder(str(where)) or Path(where)
     if not path.is_dir():
-        raise RunError(f"{str(path)!r}: no such folder; {expected}")
-    missing = [f for f in RUN_FILES if not (path / f).is_file()]
-    if missing:
-        raise RunError(f"{str(path)!r}: {', '.join(missing)} missing; {expected}")
+        raise RunError(f"{str(where)!r}: no such folder; {EXPECTED}")
+    if not (path / TABLE).is_file():
+        raise RunError(f"{str(where)!r}: {TABLE} missing; {EXPECTED}")
     try:
-        summary = json.loads((path / "summary.json").read_text())
-        config = yaml.safe_load((path / "config.yaml").read_text()) or {}
-        table = pq.read_table(path / "replications.parquet")
-    except (OSError, ValueError, yaml.YAMLError, pa.ArrowException) as err:
-        raise RunError(f"{str(path)!r}: cannot be read ({err}); {expected}") from None
-    if "replication" not in table.column_names or not isinstance(config, dict):
-        raise RunError(f"{str(path)!r}: not a stewardsim run's tables; {expected}")
+        table = pq.read_table(path / TABLE)
+        config = _config(path, table)
+    except (OSError, yaml.YAMLError, pa.ArrowException) as err:
+        raise RunError(f"{str(where)!r}: cannot be read ({err}); {EXPECTED}") from None
+    if config is None:
+        raise RunError(f"{str(where)!r}: config.yaml missing; {EXPECTED}")
+    if (
+        "replication" not in table.column_names
+        or not isinstance(config, dict)
+        or not isinstance(config.get("seed"), int)
+    ):
+        raise RunError(f"{str(where)!r}: not a stewardsim run's tables; {EXPECTED}")
     replication = table.column("replication").to_numpy().astype(np.int64)
     order = np.argsort(replication, kind="stable")
     metrics = {
         name: np.asarray(table.column(name).to_numpy(zero_copy_only=False), dtype=np.float64)[order]
         for name in table.column_names
-        if pa.types.is_integer(table.schema.field(name).type)
-        or pa.types.is_floating(table.schema.field(name).type)
+        if name != "replication"
+        and not name.startswith(TRIAL_COLUMNS)
+        and (
+            pa.types.is_integer(table.schema.field(name).type)
+            or pa.types.is_floating(table.schema.field(name).type)
+        )
     }
-    metrics.pop("replication")
     return RunResults(
         path=path,
-        policy=str(summary.get("policy", "?")),
-        seed=int(summary.get("seed", config.get("seed", -1))),
+        policy=str((config.get("policy") or {}).get("name", "?")),
+        seed=config["seed"],
         settings=flatten(config),
         replication=replication[order],
         metrics=metrics,
     )
+
+
+def _config(path: Path, table: pa.Table) -> Any:
+    """The run's settings: a sweep trial keeps them in its table's metadata, a run beside it;
+    None when neither has them."""
+    meta = table.schema.metadata or {}
+    if b"stewardsim.config" in meta:
+        return yaml.safe_load(meta[b"stewardsim.config"].decode())
+    if (path / "config.yaml").is_file():
+        return yaml.safe_load((path / "config.yaml").read_text())
+    return None
+
+
+def trial_folder(where: str) -> Path | None:
+    """The folder of trial ``n`` for ``<sweep>:<n>``, when the sweep has that trial."""
+    match = re.fullmatch(r"(.+):(\d+)", where)
+    if match is None or Path(where).exists():
+        return None
+    sweep, number = Path(match[1]), int(match[2])
+    found = sorted((sweep / "trials").glob(f"policy=*/trial={number}"))
+    if not found:
+        raise RunError(
+            f"{where!r}: {sweep} has no trial {number}; expected <sweep folder>:<trial number> "
+            "of a finished trial"
+        )
+    return found[0]
 
 
 def differing_settings(a: RunResults, b: RunResults) -> list[tuple[str, Any, Any]]:
@@ -102,6 +150,13 @@ def differing_settings(a: RunResults, b: RunResults) -> list[tuple[str, Any, Any
         for k in keys
         if not k.startswith(IGNORED_SETTINGS) and a.settings.get(k) != b.settings.get(k)
     ]
+
+
+def draw_sections(differing: list[tuple[str, Any, Any]]) -> list[str]:
+    """The sections of :data:`DRAW_SETTINGS` (``scenario``, ``experts``, ...) among the
+    differing settings, the seed left out."""
+    keys = [k for k, _, _ in differing if k != "seed" and k.startswith(DRAW_SETTINGS)]
+    return list(dict.fromkeys(k if k.startswith("budget.") else k.split(".")[0] for k in keys))
 
 
 @dataclass(frozen=True)
@@ -125,7 +180,7 @@ def compare(base: RunResults, other: RunResults, metrics: list[str]) -> Comparis
     replications both ran when their seeds agree, else unpaired."""
     differing = differing_settings(base, other)
     paired = base.seed == other.seed
-    same_draws = paired and not any(k.startswith(DRAW_SETTINGS) for k, _, _ in differing)
+    same_draws = paired and not draw_sections(differing)
     common = np.intersect1d(base.replication, other.replication)
     differences: dict[str, Difference] = {}
     for m in metrics:

@@ -8,7 +8,7 @@ from typing import Any
 
 from sim.cli.summary import HEADLINE, counted
 from sim.compare.paired import Difference
-from sim.compare.runs import Comparison
+from sim.compare.runs import Comparison, draw_sections
 
 LABELS = {key: label.strip() for key, label, _ in HEADLINE}
 FORMATS = {key: fmt for key, _, fmt in HEADLINE}
@@ -25,18 +25,26 @@ def run_letter(index: int) -> str:
     return chr(ord("A") + index) if index < 26 else f"R{index}"
 
 
-def _fmt(metric: str, value: float, signed: bool = False) -> str:
+def number(value: float, spec: str, signed: bool = False) -> str:
+    """``value`` in the format ``spec`` (``.3f``, ``,.0f``): "—" for NaN, never "-0.0", and
+    with "+" before a positive value that shows when ``signed``."""
     if math.isnan(value):
         return "—"
-    text = FORMATS.get(metric, "{:.4g}").format(value + 0.0)
+    text = format(value + 0.0, spec)
     if text.startswith("-") and not text.strip("-0.,"):
         text = text[1:]  # a small negative shown as zero
-    return f"+{text}" if signed and text.strip("0.,") and value > 0 else text
+    return f"+{text}" if signed and value > 0 and text.strip("0.,") else text
+
+
+def _fmt(metric: str, value: float, signed: bool = False) -> str:
+    return number(value, FORMATS.get(metric, "{:.4g}")[2:-1], signed)
 
 
 def _value(v: Any) -> str:
-    text = repr(v) if isinstance(v, str) else str(v)
-    return text if len(text) <= 40 else "(changed)"
+    text = repr(v) if isinstance(v, str) else f"{v:.4g}" if isinstance(v, float) else str(v)
+    if len(text) <= 40:
+        return text
+    return f"(list of {len(v)})" if isinstance(v, list) else "(long)"
 
 
 def describe(c: Comparison, letter: str) -> list[str]:
@@ -53,8 +61,9 @@ def describe(c: Comparison, letter: str) -> list[str]:
         )
     elif c.paired:
         how = (
-            f"{counted(c.n_pairs, 'paired replication')} from the same seeds ({c.base.seed}); "
-            "settings that shape the draws differ, so the pairs share less"
+            f"{counted(c.n_pairs, 'paired replication')} from the same seeds ({c.base.seed}), "
+            f"but their {', '.join(draw_sections(c.differing))} settings differ, so the pairs "
+            "share only the draws those settings do not shape"
         )
     else:
         how = (

@@ -1,8 +1,9 @@
 """``python -m sim.study budget [--policies ...] [--expert-hours ...] [OVERRIDES]``: policies
 against expert-hour budgets on one scenario, with common random numbers. Prints and writes (to a
 new folder under ``<output.dir>/studies/``, ``outputs/studies/`` by default, atomically) the
-outcome table, the estimator coverage table (when a policy estimates, as ``learning`` does), a
-JSON file of every summary, and a figure against expert-hours.
+outcome table, each policy's paired differences from the first one at the same budget, the
+estimator coverage table (when a policy estimates, as ``learning`` does), a JSON file of every
+summary, and a figure against expert-hours.
 
 A policy may carry its own overrides: ``learning:policy.learning.strategy=greedy``."""
 
@@ -22,7 +23,7 @@ from sim.io.results import json_safe
 from sim.io.run_dir import RunDirectory, new_run_name
 from sim.study.figures import plot_against_hours
 from sim.study.plan import Run, Variant, plan
-from sim.study.rows import coverage_table, outcome_table, simulate
+from sim.study.rows import coverage_table, difference_table, outcome_table, simulate
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -60,13 +61,20 @@ def main(argv: list[str] | None = None) -> int:
 
         rows = simulate(runs, on_run=advance)
     outcomes, coverage = outcome_table(rows), coverage_table(rows)
+    differences = difference_table(rows)
     print(outcomes)
+    if differences:
+        print()
+        print(f"paired differences from {rows[0]['variant']} at the same budget:")
+        print(differences)
     if coverage:
         print()
         print(coverage)
     rd = RunDirectory(args.out, new_run_name("budget", "-".join(v.policy for v in variants)))
     with rd as tmp:
         (tmp / "outcomes.md").write_text(outcomes + "\n")
+        if differences:
+            (tmp / "differences.md").write_text(differences + "\n")
         if coverage:
             (tmp / "coverage.md").write_text(coverage + "\n")
         (tmp / "study.json").write_text(json.dumps(json_safe(rows), indent=2) + "\n")

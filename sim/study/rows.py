@@ -1,12 +1,16 @@
-"""A study's runs simulated and summarised, and its two tables (outcomes, estimator coverage)."""
+"""A study's runs simulated and summarised, and its tables: outcomes, paired differences from
+the first policy at each budget, estimator coverage."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 from typing import Any
 
-from sim.metrics import estimator_coverage, summarize
+from sim.compare.paired import paired_difference
+from sim.compare.table import number
+from sim.metrics import estimator_coverage, metric_direction, summarize
 from sim.runner import run_scenario
 from sim.study.plan import Run
 
@@ -14,8 +18,11 @@ from sim.study.plan import Run
 def simulate(runs: list[Run], on_run: Callable[[Run], None] | None = None) -> list[dict[str, Any]]:
     """One row per run: metric summaries and estimator coverage; then each row gets the net
     errors fixed (fixed minus correct labels wrongly changed) per expert-hour beyond what the
-    same variant achieves at zero hours."""
+    same variant achieves at zero hours, and, past the first variant, its paired differences
+    from the first variant at the same budget (``against_first``; the runs share the seed, so
+    replication ``r`` of each drew the same world)."""
     rows: list[dict[str, Any]] = []
+    compared: list[dict[str, Any]] = []
     for run in runs:
         result = run_scenario(
             run.scenario,
@@ -33,8 +40,21 @@ def simulate(runs: list[Run], on_run: Callable[[Run], None] | None = None) -> li
                 "coverage": estimator_coverage(result.metrics),
             }
         )
+        compared.append({m: result.metrics[m] for m in COMPARED})
         if on_run is not None:
             on_run(run)
+    first = {
+        r["expert_hours"]: c
+        for r, c in zip(rows, compared, strict=True)
+        if r["variant"] == rows[0]["variant"]
+    }
+    for r, c in zip(rows, compared, strict=True):
+        if r["variant"] != rows[0]["variant"] and r["expert_hours"] in first:
+            base = first[r["expert_hours"]]
+            r["against_first"] = {
+                m: dataclasses.asdict(paired_difference(base[m], c[m], metric_direction(m)))
+                for m in COMPARED
+            }
     base = {r["variant"]: _net(r) for r in rows if r["expert_hours"] == 0}
     for r in rows:
         hours = r["metrics"]["expert_hours"]["mean"]
@@ -52,6 +72,9 @@ def _net(row: dict[str, Any]) -> float:
 def _f(x: float, fmt: str) -> str:
     return "—" if x is None or (isinstance(x, float) and math.isnan(x)) else fmt.format(x)
 
+
+COMPARED = ("residual_error_rate", "errors_fixed", "correct_changed_wrongly", "expert_hours")
+"""The metrics whose paired differences from the first variant a study reports."""
 
 OUTCOMES = (
     ("errors_fixed", "errors fixed", "{:.1f}"),
@@ -121,3 +144,46 @@ def coverage_table(rows: list[dict[str, Any]]) -> str:
             ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) if len(lines) > 2 else ""
+
+
+def difference_table(rows: list[dict[str, Any]]) -> str:
+    """Each variant past the first against the first at the same budget, replication by
+    replication: the mean difference of each :data:`COMPARED` metric with its 95% interval,
+    and the share of replications in which the variant leaves fewer wrong labels (and more);
+    "" with one variant."""
+    against = [r for r in rows if "against_first" in r and r["expert_hours"] > 0]
+    if not against:
+        return ""
+    first = rows[0]["variant"]
+    head = ["policy", "budget h"]
+    head += [f"{LABELS[m]} − {first} (95% CI)" for m in COMPARED]
+    head.append("fewer / more wrong labels in")
+    lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
+    for r in against:
+        cells = [r["variant"], f"{r['expert_hours']:g}"]
+        for m in COMPARED:
+            d, spec = r["against_first"][m], DIGITS[m]
+            low, high = number(d["low"], spec), number(d["high"], spec)
+            ci = "" if math.isnan(d["low"]) else f" ({low} – {high})"
+            cells.append(number(d["mean"], spec, signed=True) + ci)
+        residual = r["against_first"]["residual_error_rate"]
+        cells.append(
+            f"{_f(100 * residual['better_share'], '{:.0f}%')} / "
+            f"{_f(100 * residual['worse_share'], '{:.0f}%')} of {residual['n']}"
+        )
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+LABELS = {
+    "residual_error_rate": "residual error",
+    "errors_fixed": "errors fixed",
+    "correct_changed_wrongly": "wrong fixes",
+    "expert_hours": "expert-h",
+}
+DIGITS = {
+    "residual_error_rate": ".3f",
+    "errors_fixed": ".1f",
+    "correct_changed_wrongly": ".1f",
+    "expert_hours": ".1f",
+}

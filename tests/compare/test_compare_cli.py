@@ -53,7 +53,7 @@ def test_compare_pairs_two_budgets_on_common_random_numbers(
         str(tmp_path),
     )
     assert proc.returncode == 0, proc.stderr
-    assert "settings that differ: budget.expert_hours 5.0 → 10.0" in proc.stdout
+    assert "settings that differ: budget.expert_hours 5 → 10" in proc.stdout
     assert "B against A: 20 paired replications on common random numbers" in proc.stdout
     (folder,) = tmp_path.iterdir()
     assert folder.name.endswith("_compare_phased-phased")

@@ -97,6 +97,11 @@ def test_draw_settings_decide_common_random_numbers(tmp_path: Path) -> None:
     assert not verifier.same_draws
     assert verifier.differing == [("verifier.recompute.runs_per_item", 5, 3)]
     assert not other("experts", experts={"pool": []}).same_draws
+    # The calendar's length shapes its absence draws: every expert after the first shifts.
+    calendar = other("calendar", budget={"expert_hours": 40.0, "calendar_days": 120})
+    assert calendar.paired
+    assert not calendar.same_draws
+    assert other("hours", budget__expert_hours=10.0).same_draws
     seed = other("seed", seed=1)
     assert not seed.paired
     assert not seed.same_draws
@@ -124,8 +129,11 @@ def test_folders_that_are_not_runs_are_named(tmp_path: Path) -> None:
     with pytest.raises(RunError, match=r"'.*nowhere': no such folder; expected a run folder"):
         load_run(tmp_path / "nowhere")
     partial = write_run(tmp_path / "partial", [0], [0.1])
-    (partial / "summary.json").unlink()
-    with pytest.raises(RunError, match=r"summary.json missing; expected a run folder"):
+    (partial / "config.yaml").unlink()
+    with pytest.raises(RunError, match=r"config.yaml missing; expected a run folder"):
+        load_run(partial)
+    (partial / "replications.parquet").unlink()
+    with pytest.raises(RunError, match=r"replications.parquet missing; expected a run folder"):
         load_run(partial)
     broken = write_run(tmp_path / "broken", [0], [0.1])
     (broken / "replications.parquet").write_bytes(b"not parquet")
@@ -135,3 +143,35 @@ def test_folders_that_are_not_runs_are_named(tmp_path: Path) -> None:
     pq.write_table(pa.table({"x": [1.0]}), foreign / "replications.parquet")
     with pytest.raises(RunError, match=r"not a stewardsim run's tables"):
         load_run(foreign)
+
+
+def write_trial(sweep: Path, number: int, residual: list[float], **changes: Any) -> Path:
+    """A sweep trial's folder: its table keeps the trial's settings in the metadata."""
+    run = write_run(
+        sweep / "scratch" / str(number), list(range(len(residual))), residual, **changes
+    )
+    config = (run / "config.yaml").read_text()
+    folder = sweep / "trials" / "policy=phased" / f"trial={number}"
+    folder.mkdir(parents=True)
+    table = pq.read_table(run / "replications.parquet")
+    n = table.num_rows
+    table = table.append_column("param_budget_expert_hours", pa.array([40.0] * n))
+    table = table.append_column("objective_0", pa.array([0.2] * n))
+    table = table.replace_schema_metadata({b"stewardsim.config": config.encode()})
+    pq.write_table(table, folder / "replications.parquet")
+    return folder
+
+
+def test_sweep_trials_by_folder_or_by_number(tmp_path: Path) -> None:
+    sweep = tmp_path / "sweep"
+    folder = write_trial(sweep, 3, [0.3, 0.2])
+    write_trial(sweep, 12, [0.2, 0.2], budget__expert_hours=80.0)
+    by_folder, by_number = load_run(folder), load_run(f"{sweep}:3")
+    assert by_number.path == folder
+    assert set(by_folder.metrics) == {"errors_fixed", "residual_error_rate"}
+    c = compare(by_number, load_run(f"{sweep}:12"), ["residual_error_rate"])
+    assert c.same_draws
+    assert c.differing == [("budget.expert_hours", 40.0, 80.0)]
+    assert np.isclose(c.differences["residual_error_rate"].mean, -0.05)
+    with pytest.raises(RunError, match=r"sweep:4': .* has no trial 4; expected <sweep folder>:"):
+        load_run(f"{sweep}:4")

@@ -44,6 +44,7 @@ def test_study_writes_tables_json_and_figure(tmp_path: Path) -> None:
     (folder,) = tmp_path.iterdir()
     assert {p.name for p in folder.iterdir()} == {
         "outcomes.md",
+        "differences.md",
         "coverage.md",
         "study.json",
         "against_expert_hours.png",
@@ -62,6 +63,16 @@ def test_study_writes_tables_json_and_figure(tmp_path: Path) -> None:
     assert "learning:policy.learning.strategy=greedy | 10 |" in coverage
     assert "disagreement" not in coverage  # no estimates, no row
     assert "| disagreement | 20 |" in proc.stdout
+    assert "paired differences from disagreement at the same budget:" in proc.stdout
+    differences = (folder / "differences.md").read_text()
+    assert "| learning:policy.learning.strategy=greedy | 20 |" in differences
+    assert "of 6 |" in differences  # six pairs
+    assert all(("against_first" in r) == (r["policy"] == "learning") for r in rows)
+    # Each learning row is paired with the disagreement row of its own budget.
+    d = rows[5]["against_first"]["expert_hours"]
+    assert d["n"] == 6
+    assert d["mean_a"] == pytest.approx(rows[2]["metrics"]["expert_hours"]["mean"])
+    assert d["mean_b"] == pytest.approx(rows[5]["metrics"]["expert_hours"]["mean"])
 
 
 @pytest.mark.slow
