@@ -329,11 +329,22 @@ class SweepLoop(Sweeper):
         self._finish(study, task)
 
     def _finish(self, study: optuna.Study, task: DictConfig) -> None:
-        from sim.sweep.summary import front_lines, results_yaml
+        from sim.sweep.summary import (
+            best_trials,
+            front_lines,
+            results_yaml,
+            runner_up_lines,
+            runner_ups,
+        )
 
-        (self.sweep_dir / "optimization_results.yaml").write_text(results_yaml(study))
-        for line in front_lines(study, list(task.sweep.objectives)):
+        objectives = list(task.sweep.objectives)
+        ups = runner_ups(study, objectives, self.sweep_dir)
+        (self.sweep_dir / "optimization_results.yaml").write_text(results_yaml(study, ups))
+        for line in front_lines(study, objectives):
             print(line)
+        if ups:
+            for line in runner_up_lines(best_trials(study)[0].number, objectives[0], ups):
+                print(line)
         print(f"results: {self.sweep_dir}  (report: python -m sim.report {self.sweep_dir})")
         OmegaConf.save(task, self.sweep_dir / "sweep_config.yaml", resolve=True)
         assert self.storage is not None

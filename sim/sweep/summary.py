@@ -1,13 +1,26 @@
-"""A finished study in a few lines: the best feasible trial, or the feasible Pareto front."""
+"""A finished study in a few lines: the best feasible trial, or the feasible Pareto front; for a
+mean objective, how far the runner-ups are from the best, paired replication by replication."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
+import numpy as np
 import optuna
 import yaml
 from optuna.study import StudyDirection
 from optuna.trial import FrozenTrial, TrialState
+
+from sim.compare.paired import paired_difference
+from sim.compare.runs import RunError, load_run
+from sim.compare.table import number
+from sim.sweep.objectives import parse_objective
+
+RUNNER_UPS = 3
 
 
 def feasible(trial: FrozenTrial) -> bool:
@@ -48,7 +61,104 @@ def best_trials(study: optuna.Study) -> list[FrozenTrial]:
     return list(unique.values())
 
 
-def results_yaml(study: optuna.Study) -> str:
+@dataclass(frozen=True)
+class RunnerUp:
+    """A feasible trial next to the best one: the mean objective's paired difference from it
+    (``trial - best``) over the replications both ran, with its 95% interval."""
+
+    trial: int
+    value: float
+    difference: float
+    low: float
+    high: float
+    pairs: int
+    changed: dict[str, Any]
+    """The trial's parameters whose values differ from the best trial's."""
+
+    @property
+    def distinguishable(self) -> bool:
+        return not (self.low <= 0.0 <= self.high) and not math.isnan(self.low)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "trial": self.trial,
+            "value": self.value,
+            "difference_from_best": self.difference,
+            "ci95": [self.low, self.high],
+            "pairs": self.pairs,
+            "params_unlike_best": self.changed,
+        }
+
+
+def runner_ups(study: optuna.Study, objectives: Sequence[str], sweep_dir: Path) -> list[RunnerUp]:
+    """For one ``mean(METRIC)`` objective: the next :data:`RUNNER_UPS` feasible trials by
+    value, each paired with the best on the metric, replication by replication (every trial
+    runs from the same seed); empty for other objectives, or when the best trial's
+    replications are not in ``sweep_dir`` (a trial whose table is missing is left out)."""
+    if len(objectives) != 1 or len(study.directions) != 1:
+        return []
+    objective = parse_objective("sweep.objectives", objectives[0])
+    best = best_trials(study)
+    if objective.statistic != "mean" or not best:
+        return []
+    sign = 1.0 if study.directions[0] == StudyDirection.MINIMIZE else -1.0
+    trials = {t.number: t for t in study.get_trials(deepcopy=False)}
+    ranked = sorted(
+        (sign * t.values[0], t.number, t.values[0])
+        for t in trials.values()
+        if t.state == TrialState.COMPLETE
+        and feasible(t)
+        and t.number != best[0].number
+        and t.values is not None
+    )
+    try:
+        top = load_run(f"{sweep_dir}:{best[0].number}")
+    except RunError:
+        return []
+    out = []
+    for _, trial, value in ranked[:RUNNER_UPS]:
+        try:
+            other = load_run(f"{sweep_dir}:{trial}")
+        except RunError:
+            continue
+        common = np.intersect1d(top.replication, other.replication)
+        metric = objective.metric
+        d = paired_difference(top.column(metric, common), other.column(metric, common))
+        params = trials[trial].params
+        changed = {k: v for k, v in params.items() if best[0].params.get(k) != v}
+        out.append(RunnerUp(trial, value, d.mean, d.low, d.high, d.n, changed))
+    return out
+
+
+def runner_up_lines(best: int, objective: str, ups: Sequence[RunnerUp]) -> list[str]:
+    """What the runner-ups' paired differences say about the best trial."""
+    if not ups:
+        return []
+    lines = [f"runner-ups, each paired with #{best} replication by replication:"]
+    for u in ups:
+        verdict = "" if u.distinguishable else ": not distinguishable from the best"
+        # differences to the value's own 4 significant digits, not to their own
+        digits = max(0, 3 - math.floor(math.log10(abs(u.value)))) if u.value else 4
+        changed = " ".join(
+            f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in u.changed.items()
+        )
+        spec = f".{digits}f"
+        low, high = number(u.low, spec, signed=True), number(u.high, spec, signed=True)
+        lines.append(
+            f"  #{u.trial} [{changed or 'the same parameters'}]: {objective}="
+            f"{number(u.value, spec)}, {number(u.difference, spec, signed=True)} (95% CI {low} to "
+            f"{high}, {u.pairs} pairs){verdict}"
+        )
+    if not all(u.distinguishable for u in ups):
+        lines.append(
+            f"  #{best} is not clearly better than the trials marked: more replications would "
+            f"say whether it is (python -m sim.compare <sweep folder>:{best} <sweep folder>:N "
+            "compares two trials on every metric)"
+        )
+    return lines
+
+
+def results_yaml(study: optuna.Study, ups: Sequence[RunnerUp] = ()) -> str:
     states = [t.state for t in study.get_trials(deepcopy=False)]
     complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
     doc = {
@@ -62,6 +172,8 @@ def results_yaml(study: optuna.Study) -> str:
             for t in best_trials(study)
         ],
     }
+    if ups:
+        doc["runner_ups"] = [u.as_dict() for u in ups]
     return yaml.safe_dump(doc, sort_keys=False)
 
 
