@@ -30,7 +30,7 @@ DRAW_SETTINGS = (
     "scenario.",
     "verifier.",
     "experts.",
-    "downstream.",
+    "downstream.leaderboard.",
     "budget.calendar_days",
 )
 """What a replication's draws depend on: with these equal, replication ``r`` of two runs drew
@@ -153,10 +153,13 @@ def differing_settings(a: RunResults, b: RunResults) -> list[tuple[str, Any, Any
 
 
 def draw_sections(differing: list[tuple[str, Any, Any]]) -> list[str]:
-    """The sections of :data:`DRAW_SETTINGS` (``scenario``, ``experts``, ...) among the
-    differing settings, the seed left out."""
-    keys = [k for k, _, _ in differing if k != "seed" and k.startswith(DRAW_SETTINGS)]
-    return list(dict.fromkeys(k if k.startswith("budget.") else k.split(".")[0] for k in keys))
+    """The entries of :data:`DRAW_SETTINGS` (``scenario``, ``experts``, ...) that some
+    differing setting falls under, the seed left out."""
+    return [
+        prefix.rstrip(".")
+        for prefix in DRAW_SETTINGS[1:]
+        if any(k.startswith(prefix) for k, _, _ in differing)
+    ]
 
 
 @dataclass(frozen=True)

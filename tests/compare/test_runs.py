@@ -13,7 +13,14 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from sim.compare.runs import RunError, compare, differing_settings, flatten, load_run
+from sim.compare.runs import (
+    RunError,
+    compare,
+    differing_settings,
+    draw_sections,
+    flatten,
+    load_run,
+)
 
 SETTINGS: dict[str, Any] = {
     "scenario": {"name": "tiny", "strata": [{"name": "s0", "size": 10}]},
@@ -102,6 +109,10 @@ def test_draw_settings_decide_common_random_numbers(tmp_path: Path) -> None:
     assert calendar.paired
     assert not calendar.same_draws
     assert other("hours", budget__expert_hours=10.0).same_draws
+    models = other("models", downstream={"leaderboard": {"models": [1]}, "rl": {"seeds": 3}})
+    assert not models.same_draws
+    assert draw_sections(models.differing) == ["downstream.leaderboard"]
+    assert other("rl", downstream={"leaderboard": {"models": []}, "rl": {"seeds": 3}}).same_draws
     seed = other("seed", seed=1)
     assert not seed.paired
     assert not seed.same_draws
