@@ -31,7 +31,7 @@ from sim.runner import run_scenario
 from sim.scenario import build_scenario
 from sim.sweep.dataset import read_trials, trial_metadata
 from sim.sweep.storage import DEFAULT_FILE, open_storage
-from sim.sweep.summary import best_trials
+from sim.sweep.summary import RunnerUp, best_trials, runner_ups
 
 STAT_METRICS = [
     "residual_error_rate",
@@ -95,6 +95,13 @@ def _replay_events(sweep_dir: Path, t: TrialStats, replications: int) -> FoundCu
         for c in columns
     }
     return errors_found_over_time(events, n)
+
+
+def _runner_up_row(u: RunnerUp) -> list[str]:
+    value, difference, low, high = u.shown()
+    changed = ", ".join(f"{k}={_short(v)}" for k, v in u.changed.items()) or "—"
+    told = "yes" if u.distinguishable else "no"
+    return [f"#{u.trial}", changed, value, f"{difference} ({low} to {high})", str(u.pairs), told]
 
 
 def _describe(t: TrialStats) -> str:
@@ -182,6 +189,25 @@ def sweep_sections(
             best_rows,
         )
     )
+
+    ups = runner_ups(study, objectives, sweep_dir) if len(front) == 1 else []
+    if ups:
+        sections.append(
+            Section(
+                f"Runner-ups, paired with #{front[0]}",
+                "The next feasible trials by objective value, each against the best replication "
+                "by replication (every trial runs from the same seed).",
+                header=[
+                    "trial",
+                    "parameters unlike the best",
+                    objectives[0],
+                    "difference from the best (95% CI)",
+                    "pairs",
+                    "told apart",
+                ],
+                rows=[_runner_up_row(u) for u in ups],
+            )
+        )
 
     plot_residual_against_budget(trials, out / "residual_against_budget.png")
     sections.append(

@@ -79,6 +79,18 @@ class RunnerUp:
     def distinguishable(self) -> bool:
         return not (self.low <= 0.0 <= self.high) and not math.isnan(self.low)
 
+    def shown(self) -> tuple[str, str, str, str]:
+        """Value, difference and the interval's ends as text, all to the decimals that show
+        the value to 4 significant digits (so a tiny difference reads as 0.0000, not 3e-05)."""
+        digits = max(0, 3 - math.floor(math.log10(abs(self.value)))) if self.value else 4
+        spec = f".{digits}f"
+        return (
+            number(self.value, spec),
+            number(self.difference, spec, signed=True),
+            number(self.low, spec, signed=True),
+            number(self.high, spec, signed=True),
+        )
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "trial": self.trial,
@@ -137,17 +149,13 @@ def runner_up_lines(best: int, objective: str, ups: Sequence[RunnerUp]) -> list[
     lines = [f"runner-ups, each paired with #{best} replication by replication:"]
     for u in ups:
         verdict = "" if u.distinguishable else ": not distinguishable from the best"
-        # differences to the value's own 4 significant digits, not to their own
-        digits = max(0, 3 - math.floor(math.log10(abs(u.value)))) if u.value else 4
         changed = " ".join(
             f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in u.changed.items()
         )
-        spec = f".{digits}f"
-        low, high = number(u.low, spec, signed=True), number(u.high, spec, signed=True)
+        value, difference, low, high = u.shown()
         lines.append(
-            f"  #{u.trial} [{changed or 'the same parameters'}]: {objective}="
-            f"{number(u.value, spec)}, {number(u.difference, spec, signed=True)} (95% CI {low} to "
-            f"{high}, {u.pairs} pairs){verdict}"
+            f"  #{u.trial} [{changed or 'the same parameters'}]: {objective}={value}, "
+            f"{difference} (95% CI {low} to {high}, {u.pairs} pairs){verdict}"
         )
     if not all(u.distinguishable for u in ups):
         lines.append(

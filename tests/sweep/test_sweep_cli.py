@@ -17,6 +17,7 @@ import duckdb
 import optuna
 import pyarrow.parquet as pq
 import pytest
+import yaml
 from optuna.trial import TrialState
 
 from sim.sweep.dataset import read_trials
@@ -111,7 +112,35 @@ def test_sweep_writes_study_and_dataset_queried_with_duckdb(tmp_path: Path) -> N
     assert len({v.pop() for v in originals.values()}) > 1  # replications do differ
     meta = pq.read_schema(partitions(tmp_path)[0]).metadata
     assert b"policy:" in meta[b"stewardsim.config"]
-    assert (sweep_dir / "optimization_results.yaml").is_file()
+
+    # The runner-ups, paired with the best: with every replication in both, the paired mean
+    # difference is the difference of the two trials' objectives.
+    results = yaml.safe_load((sweep_dir / "optimization_results.yaml").read_text())
+    (best,) = results["best"]
+    ups = results["runner_ups"]
+    assert f"runner-ups, each paired with #{best['trial']} replication by replication:" in (
+        proc.stdout
+    )
+    values = {t.number: t.values[0] for t in complete}
+    assert [u["trial"] for u in ups] == sorted(
+        (n for n in values if n != best["trial"] and study.trials[n].user_attrs["feasible"]),
+        key=lambda n: (values[n], n),
+    )[:3]
+    for u in ups:
+        assert u["pairs"] == 10
+        assert u["difference_from_best"] == pytest.approx(
+            values[u["trial"]] - values[best["trial"]]
+        )
+    report = subprocess.run(
+        [sys.executable, "-m", "sim.report", str(sweep_dir), "--replay-replications", "2"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert report.returncode == 0, report.stderr
+    page = (sweep_dir / "report" / "index.html").read_text()
+    assert f"Runner-ups, paired with #{best['trial']}" in page
 
 
 @pytest.mark.slow
