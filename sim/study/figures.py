@@ -1,15 +1,20 @@
-"""A study's figure: residual error, net errors fixed and errors fixed by review against the
-expert-hours spent, one line per policy variant (95% intervals of the mean)."""
+"""A study's figures: residual error, net errors fixed and errors fixed by review against the
+expert-hours spent, one line per policy variant (95% intervals of the mean); and a target's
+statistic against the expert-hours budget, with the budget each variant needs."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+
+if TYPE_CHECKING:
+    from sim.study.hours import Search
+    from sim.sweep.objectives import Constraint
 
 PANELS = (
     ("residual_error_rate", "residual error rate"),
@@ -37,6 +42,31 @@ def plot_against_hours(rows: list[dict[str, Any]], path: Path) -> None:
         ax.set_xlabel("expert-hours spent (mean)")
         ax.set_title(title)
     axes[0].legend(frameon=False, fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def plot_target_against_hours(searches: list[Search], target: Constraint, path: Path) -> None:
+    """Every budget run, per variant, with the target's bound and each variant's budget."""
+    fig, ax = plt.subplots(figsize=(7.5, 4.6))
+    for f in searches:
+        pts = sorted(f.points, key=lambda p: p.expert_hours)
+        (line,) = ax.plot(
+            [p.expert_hours for p in pts],
+            [p.statistic for p in pts],
+            marker="o",
+            ms=3,
+            label=f.variant.label
+            + (f": {f.needed.expert_hours:.0f} h" if f.needed else ": not met"),
+        )
+        if f.needed is not None:
+            ax.axvline(f.needed.expert_hours, color=line.get_color(), ls=":", lw=1)
+    ax.axhline(target.bound, color="black", lw=0.8, ls="--")
+    ax.set_xlabel("expert-hours budget")
+    ax.set_ylabel(target.objective.text)
+    ax.set_title(f"{target.text}: the smallest budget per policy", fontsize=10)
+    ax.legend(frameon=False, fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)

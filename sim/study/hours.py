@@ -1,0 +1,186 @@
+"""The smallest expert-hours budget that meets a target, per policy variant: a scan over a grid
+of budgets, then bisection between the last budget that misses the target and the first that
+meets it. Every budget runs the same replications from the same seed (common random numbers),
+so the target's statistic moves with the budget alone."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from omegaconf import OmegaConf
+
+from sim.cli.compose import compose_config
+from sim.config.schema import RootConfig
+from sim.config.validate import ConfigError
+from sim.processes import process_count
+from sim.runner import run_scenario
+from sim.scenario import build_scenario
+from sim.study.plan import Variant
+from sim.sweep.objectives import Constraint, parse_constraint
+
+GRID_POINTS = 9
+"""Budgets scanned before bisecting: 0 and eight even steps up to the largest budget."""
+
+
+def parse_target(text: str) -> Constraint:
+    """``STAT(METRIC) <= NUMBER`` or ``>= NUMBER`` over a run's replications; a
+    :class:`ConfigError` names ``--target`` otherwise."""
+    target = parse_constraint("--target", text)
+    if target.objective.statistic in ("config", "rl"):
+        raise ConfigError(
+            "--target", text, "STAT(METRIC) <= or >= NUMBER with METRIC a metric of the runs"
+        )
+    return target
+
+
+@dataclass(frozen=True)
+class Point:
+    """One budget's run: the target's statistic there and a few outcomes (means)."""
+
+    expert_hours: float
+    statistic: float
+    meets: bool
+    outcomes: dict[str, float]
+
+
+@dataclass
+class Search:
+    """A variant's search: every budget run, in the order they ran, and what it found."""
+
+    variant: Variant
+    points: list[Point] = field(default_factory=list)
+    needed: Point | None = None
+    """The smallest budget found that meets the target; None when the largest does not."""
+    upper_misses: list[float] = field(default_factory=list)
+    """Budgets above :attr:`needed` that miss the target (the statistic is not monotone)."""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "variant": self.variant.label,
+            "needed": dataclasses.asdict(self.needed) if self.needed else None,
+            "missed_again_at": self.upper_misses,
+            "points": [dataclasses.asdict(p) for p in self.points],
+        }
+
+
+OUTCOMES = ("residual_error_rate", "expert_hours", "total_usd", "calendar_days", "errors_fixed")
+
+
+def evaluate(root: RootConfig, hours: float, target: Constraint) -> Point:
+    """Run ``root`` with ``hours`` expert-hours (and, at 0, no audit share to reserve)."""
+    policy = root.policy
+    if hours == 0:
+        policy = dataclasses.replace(
+            policy, estimation=dataclasses.replace(policy.estimation, audit_share=0.0)
+        )
+    root = dataclasses.replace(
+        root, policy=policy, budget=dataclasses.replace(root.budget, expert_hours=hours)
+    )
+    result = run_scenario(
+        build_scenario(root),
+        root.replications,
+        root.seed,
+        item_replications=0,
+        event_replications=0,
+        processes=process_count(root.engine.processes),
+    )
+    metrics: dict[str, NDArray[np.float64]] = result.metrics
+    statistic = target.objective.value(metrics, OmegaConf.create({}))
+    outcomes = {m: float(np.nanmean(metrics[m])) for m in OUTCOMES}
+    if "calendar_days" in metrics:
+        outcomes["calendar_days_q90"] = float(np.nanquantile(metrics["calendar_days"], 0.9))
+    meets = not target.violation(metrics, OmegaConf.create({})) > 0
+    return Point(hours, statistic, meets, outcomes)
+
+
+def search(
+    variant: Variant,
+    measure: Callable[[float], Point],
+    max_hours: float,
+    tolerance_hours: float,
+    on_point: Callable[[Point], None] | None = None,
+) -> Search:
+    """Scan :data:`GRID_POINTS` budgets from 0 to ``max_hours`` with ``measure`` (a budget's
+    run, :func:`evaluate`); bisect between the last that misses the target and the first that
+    meets it, to ``tolerance_hours``."""
+    found = Search(variant)
+
+    def run(hours: float) -> Point:
+        p = measure(hours)
+        found.points.append(p)
+        if on_point is not None:
+            on_point(p)
+        return p
+
+    grid = [run(float(h)) for h in np.linspace(0.0, max_hours, GRID_POINTS)]
+    first = next((i for i, p in enumerate(grid) if p.meets), None)
+    if first is None:
+        return found
+    needed = grid[first]
+    if first > 0:
+        low = grid[first - 1].expert_hours
+        while needed.expert_hours - low > tolerance_hours:
+            mid = run(0.5 * (low + needed.expert_hours))
+            if mid.meets:
+                needed = mid
+            else:
+                low = mid.expert_hours
+    found.needed = needed
+    found.upper_misses = [p.expert_hours for p in grid[first + 1 :] if not p.meets]
+    return found
+
+
+def bisection_steps(max_hours: float, tolerance_hours: float) -> int:
+    """Runs the bisection needs after the grid, at most."""
+    step = max_hours / (GRID_POINTS - 1)
+    return max(0, math.ceil(math.log2(step / tolerance_hours))) if step > tolerance_hours else 0
+
+
+def variant_root(variant: Variant, overrides: list[str]) -> RootConfig:
+    """The variant's composed config (its budget is set per run)."""
+    root = compose_config([*overrides, f"policy={variant.policy}", *variant.overrides])
+    return dataclasses.replace(
+        root, progress=False, output=dataclasses.replace(root.output, write=False)
+    )
+
+
+def hours_table(searches: list[Search], target: Constraint, max_hours: float) -> str:
+    """Per variant: the budget needed, the target's statistic there, and what that budget
+    buys (means over replications; calendar days at the 90th percentile)."""
+    head = [
+        "policy",
+        "expert-hours needed",
+        target.objective.text,
+        "residual error",
+        "errors fixed",
+        "expert-h spent",
+        "dollars",
+        "q90 calendar days",
+        "runs",
+    ]
+    lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
+    for f in searches:
+        p = f.needed
+        if p is None:
+            top = max(f.points, key=lambda q: q.expert_hours)
+            cells = [f"not met with {max_hours:g} h", f"{top.statistic:.4g} at {max_hours:g} h"]
+            cells += ["—"] * 5
+        else:
+            o = p.outcomes
+            cells = [
+                f"{p.expert_hours:.1f}",
+                f"{p.statistic:.4g}",
+                f"{o['residual_error_rate']:.3f}",
+                f"{o['errors_fixed']:.1f}",
+                f"{o['expert_hours']:.1f}",
+                f"{o['total_usd']:,.0f}",
+                f"{o.get('calendar_days_q90', math.nan):.0f}",
+            ]
+        lines.append("| " + " | ".join([f.variant.label, *cells, str(len(f.points))]) + " |")
+    return "\n".join(lines)

@@ -1,0 +1,141 @@
+"""The budget search of ``python -m sim.study hours``: the scan and bisection on known curves,
+the target's parsing, and the command end to end."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from sim.config.validate import ConfigError
+from sim.study.hours import GRID_POINTS, Point, bisection_steps, parse_target, search
+from sim.study.plan import Variant
+from tests.conftest import REPO
+
+VARIANT = Variant.parse("phased")
+
+
+def curve(statistic: Callable[[float], float], bound: float) -> Callable[[float], Point]:
+    """A budget's 'run' whose statistic is ``statistic(hours)``, meeting ``<= bound``."""
+    return lambda h: Point(h, statistic(h), statistic(h) <= bound, {})
+
+
+def test_bisection_finds_the_crossing_within_the_tolerance() -> None:
+    found = search(VARIANT, curve(lambda h: 1.0 - h / 500.0, 0.3), 1000.0, 1.0)
+    assert found.needed is not None
+    assert 350.0 <= found.needed.expert_hours <= 351.0
+    missed = [p.expert_hours for p in found.points if not p.meets]
+    assert found.needed.expert_hours - max(missed) <= 1.0
+    assert len(found.points) == GRID_POINTS + bisection_steps(1000.0, 1.0)
+    assert found.upper_misses == []
+
+
+def test_met_without_experts_and_never_met() -> None:
+    free = search(VARIANT, curve(lambda h: 0.01, 0.05), 1000.0, 1.0)
+    assert free.needed is not None
+    assert free.needed.expert_hours == 0.0
+    assert len(free.points) == GRID_POINTS
+    never = search(VARIANT, curve(lambda h: 0.1, 0.05), 1000.0, 1.0)
+    assert never.needed is None
+    assert [p.expert_hours for p in never.points] == [125.0 * i for i in range(GRID_POINTS)]
+
+
+def test_a_statistic_that_rises_again_is_reported() -> None:
+    def dip(h: float) -> float:
+        return 0.0 if 200.0 <= h <= 600.0 else 1.0
+
+    found = search(VARIANT, curve(dip, 0.5), 1000.0, 1.0)
+    assert found.needed is not None
+    assert 200.0 <= found.needed.expert_hours <= 201.0
+    assert found.upper_misses == [625.0, 750.0, 875.0, 1000.0]
+
+
+def test_bisection_steps() -> None:
+    assert bisection_steps(1000.0, 1.0) == 7  # 125 h halved 7 times: under 1 h
+    assert bisection_steps(8.0, 1.0) == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("config(budget.expert_hours) <= 3", "with METRIC a metric of the runs"),
+        ("q90(residual_error_rate) < 0.05", "OBJECTIVE <= NUMBER or OBJECTIVE >= NUMBER"),
+        ("mean(residual) <= 0.05", "a metric, one of"),
+    ],
+)
+def test_bad_targets_are_named(text: str, fragment: str) -> None:
+    with pytest.raises(ConfigError, match="--target") as err:
+        parse_target(text)
+    assert fragment in str(err.value)
+
+
+def study(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "sim.study", "hours", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+@pytest.mark.slow
+def test_hours_end_to_end(tmp_path: Path) -> None:
+    proc = study(
+        "--policies",
+        "disagreement",
+        "random",
+        "--target",
+        "mean(residual_error_rate) <= 0.1",
+        "--max-hours",
+        "40",
+        "--tolerance-hours",
+        "0.5",
+        "scenario=tiny",
+        "replications=10",
+        "--out",
+        str(tmp_path),
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "smallest expert-hours budget with mean(residual_error_rate) <= 0.1" in proc.stdout
+    (folder,) = tmp_path.iterdir()
+    assert {p.name for p in folder.iterdir()} == {
+        "hours.md",
+        "hours.json",
+        "target_against_hours.png",
+    }
+    doc = json.loads((folder / "hours.json").read_text())
+    assert doc["target"] == "mean(residual_error_rate) <= 0.1"
+    for s in doc["searches"]:
+        needed = s["needed"]
+        assert needed is not None, s["variant"]
+        assert needed["statistic"] <= 0.1
+        below = [p for p in s["points"] if p["expert_hours"] < needed["expert_hours"]]
+        assert below
+        assert all(not p["meets"] for p in below if p["expert_hours"] not in s["missed_again_at"])
+        assert needed["expert_hours"] - max(p["expert_hours"] for p in below) <= 0.5
+        # the dollars and the calendar are lifted: the budget is what is spent
+        assert needed["outcomes"]["expert_hours"] <= needed["expert_hours"] + 1e-9
+    assert f"| disagreement | {doc['searches'][0]['needed']['expert_hours']:.1f} |" in proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["--max-hours", "0"], "--max-hours=0: expected a finite number of hours > 0"),
+        (["--target", "config(seed) <= 3"], "error: --target="),
+        (["--policies", "bogus"], "error: policy='bogus': expected one of"),
+    ],
+)
+def test_bad_input_is_one_line_and_writes_nothing(
+    tmp_path: Path, args: list[str], fragment: str
+) -> None:
+    proc = study(*args, "--out", str(tmp_path / "out"), "replications=2")
+    assert proc.returncode == 2
+    (line,) = proc.stderr.splitlines()
+    assert fragment in line
+    assert not (tmp_path / "out").exists()
