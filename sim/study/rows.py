@@ -11,6 +11,7 @@ from typing import Any
 from sim.compare.paired import paired_difference
 from sim.compare.table import number
 from sim.metrics import estimator_coverage, metric_direction, summarize
+from sim.processes import process_count
 from sim.runner import run_scenario
 from sim.study.plan import Run
 
@@ -30,6 +31,7 @@ def simulate(runs: list[Run], on_run: Callable[[Run], None] | None = None) -> li
             run.root.seed,
             item_replications=0,
             event_replications=0,
+            processes=process_count(run.root.engine.processes),
         )
         rows.append(
             {
