@@ -23,6 +23,7 @@ from sim.cli.precheck import (
     unknown_option,
     unparsable,
 )
+from sim.cli.run_folder import WriteError, run_summary, save_run
 from sim.cli.store import register
 from sim.cli.summary import (
     counted,
@@ -33,14 +34,10 @@ from sim.cli.summary import (
 )
 from sim.config.schema import RootConfig
 from sim.config.validate import ConfigError
-from sim.downstream.leaderboard import leaderboard_summary
 from sim.downstream.rl import run_on_replications
-from sim.downstream.rl import summarize as summarize_rl
 from sim.interrupt import as_interrupt
-from sim.io.results import write_run
-from sim.io.run_dir import RunDirectory, new_run_name, writable_reason
+from sim.io.run_dir import writable_reason
 from sim.kernels import cache_is_warm, prune_stale_caches
-from sim.metrics import METRIC_DOCS, estimator_coverage, summarize
 from sim.processes import process_count
 from sim.runner import RunResult, run_scenario
 from sim.scenario import Scenario, build_scenario
@@ -51,10 +48,6 @@ def validate_config(cfg: DictConfig) -> None:
     """Raise :class:`ConfigError` if the composed config (without ``hydra``) cannot run,
     including the checks that need the scenario's arrays."""
     build_scenario(to_root_config(cfg))
-
-
-class WriteError(RuntimeError):
-    """The run was simulated but its folder could not be written (a full disk, say)."""
 
 
 def run(
@@ -87,30 +80,10 @@ def run(
     rl_result = None
     if rl_cfg.enabled:
         rl_result = run_on_replications(result.labels, sc, rl_cfg, root.seed)
-    summary = {
-        "scenario": sc.name,
-        "policy": sc.policy_class.name,
-        "engine": sc.engine.name,
-        "replications": root.replications,
-        "seed": root.seed,
-        "metrics": summarize(result.metrics),
-        "estimator_coverage": estimator_coverage(result.metrics),
-        "metric_docs": METRIC_DOCS,
-        "leaderboard": leaderboard_summary(sc.models.names, result.board),
-        "rl": summarize_rl(rl_result) if rl_result is not None else None,
-    }
+    summary = run_summary(sc, root, result, rl_result)
     folder: Path | None = None
     if root.output.write:
-        runs = Path(root.output.dir) / "runs"
-        rd = RunDirectory(runs, new_run_name(sc.name, sc.policy_class.name))
-        try:
-            with rd as tmp:
-                write_run(tmp, result, sc, summary, config_yaml, rl_result)
-        except OSError as err:
-            raise WriteError(
-                f"writing the run under {runs} failed ({err.strerror or err}); nothing was kept"
-            ) from None
-        folder = rd.path
+        folder = save_run(root, sc, result, summary, config_yaml, rl_result)
     return sc, result, summary, folder
 
 

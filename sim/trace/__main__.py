@@ -3,7 +3,8 @@
 ``validate`` prints every problem with its row and column (capped, with a count of the rest)
 and exits 1, or prints what the trace holds and exits 0; it writes nothing. ``calibrate`` fits
 a scenario's per-stratum error rates to the trace and prints (or atomically writes) its YAML.
-``replay`` runs a policy on the trace's items and prints the same summary as a simulation."""
+``replay`` runs a policy on the trace's items, prints the same summary as a simulation and
+writes the same run folder (``<output.dir>/runs/<date>_<time>_replay-<scenario>_<policy>``)."""
 
 from __future__ import annotations
 
@@ -184,13 +185,16 @@ def fitted_verifier(
 def replay_command(
     path: Path, mapping_file: Path | None, replications: int, seed: int, overrides: list[str]
 ) -> int:
+    from omegaconf import OmegaConf
+
     from sim.cli.compose import CONF_DIR, to_root_config
     from sim.cli.precheck import CompositionError, compose_checked
+    from sim.cli.run_folder import WriteError, run_summary, save_run
     from sim.cli.store import register
     from sim.cli.summary import format_summary
     from sim.config.validate import ConfigError
-    from sim.metrics import summarize
-    from sim.trace.replay import replay
+    from sim.io.run_dir import writable_reason
+    from sim.trace.replay import replay_run
 
     register()
     for text in overrides:
@@ -203,15 +207,24 @@ def replay_command(
             print(f"error: {flag}={value}: expected an integer >= {low}", file=sys.stderr)
             return 2
     try:
-        root = to_root_config(compose_checked(Path(CONF_DIR), overrides))
+        cfg = compose_checked(Path(CONF_DIR), overrides)
+        cfg.replications, cfg.seed = replications, seed
+        root = to_root_config(cfg)
     except (CompositionError, ConfigError) as err:
         print(f"error: {err}", file=sys.stderr)
+        return 2
+    out = root.output
+    if out.write and (reason := writable_reason(Path(out.dir) / "runs")) is not None:
+        print(
+            f"error: output.dir={out.dir!r}: expected a writable folder ({reason})", file=sys.stderr
+        )
         return 2
     trace = load_valid(path, mapping_file)
     if isinstance(trace, int):
         return trace
+    detail = (out.item_replications, out.event_replications) if out.write else (0, 0)
     try:
-        metrics, _ = replay(trace, root, replications, seed)
+        sc, result, _ = replay_run(trace, root, replications, seed, *detail)
     except (ConfigError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -219,7 +232,16 @@ def replay_command(
         f"replay of {path.name} · policy={root.policy.name} · engine={root.engine.name} · "
         f"{counted(replications, 'replication')} · seed {seed}"
     )
-    print(format_summary(summarize(metrics), title))
+    summary = run_summary(sc, root, result)
+    print(format_summary(summary["metrics"], title))
+    if out.write:
+        summary["trace"] = {"path": str(path), "mapping": str(mapping_file or "")}
+        try:
+            folder = save_run(root, sc, result, summary, OmegaConf.to_yaml(cfg, resolve=True))
+        except WriteError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 1
+        print(f"results: {folder}")
     return 0
 
 

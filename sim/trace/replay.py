@@ -8,6 +8,7 @@ import dataclasses
 
 import numpy as np
 
+from sim import interrupt
 from sim.config.schema import RecomputeConfig, RootConfig
 from sim.kernels.random import stream_states
 from sim.metrics import METRICS
@@ -16,8 +17,9 @@ from sim.model.benchmark import Benchmark, Strata
 from sim.model.errors import ErrorMode
 from sim.model.experts import ExpertPool
 from sim.model.verifiers import AuditResult, RecomputeResult
+from sim.records import Columns, event_columns, item_columns
 from sim.replication import STREAMS, ReplicationResult, finish_replication
-from sim.runner import replication_seeds
+from sim.runner import RunResult, replication_seeds
 from sim.scenario import Scenario, build_scenario
 from sim.trace.calibrate import value_ranges
 from sim.trace.load import Trace
@@ -117,17 +119,40 @@ def replay_scenario(
     )
 
 
+def replay_run(
+    trace: Trace,
+    root: RootConfig,
+    replications: int,
+    seed: int,
+    item_replications: int = 0,
+    event_replications: int = 0,
+) -> tuple[Scenario, RunResult, ReplicationResult]:
+    """``replications`` replays (only expert draws and calendars vary) as a run's result, with
+    the item and event records of the first few, and the first replay in full."""
+    sc, bench, audit, recompute = replay_scenario(trace, root)
+    table = np.empty((replications, len(METRICS)))
+    board = np.empty((replications, sc.models.n_models, 3))
+    items: list[Columns] = []
+    events: list[Columns] = []
+    first: ReplicationResult | None = None
+    for r, ss in enumerate(replication_seeds(seed, replications)):
+        interrupt.check()
+        res = finish_replication(sc, bench, audit, recompute, stream_states(ss, len(STREAMS)))
+        table[r] = [res.metrics[m] for m in METRICS]
+        board[r] = res.board
+        if r < item_replications:
+            items.append(item_columns(r, res, sc.rule))
+        if r < event_replications and res.log.n_reviews:
+            events.append(event_columns(r, res, sc.rule))
+        first = first or res
+    assert first is not None
+    metrics = {m: table[:, j].copy() for j, m in enumerate(METRICS)}
+    return sc, RunResult(metrics, items, events, board, labels=[]), first
+
+
 def replay(
     trace: Trace, root: RootConfig, replications: int, seed: int
 ) -> tuple[dict[str, np.ndarray], ReplicationResult]:
-    """Metrics by column over ``replications`` replays (only expert draws and calendars
-    vary), and the first replay's full result."""
-    sc, bench, audit, recompute = replay_scenario(trace, root)
-    table = np.empty((replications, len(METRICS)))
-    first: ReplicationResult | None = None
-    for r, ss in enumerate(replication_seeds(seed, replications)):
-        res = finish_replication(sc, bench, audit, recompute, stream_states(ss, len(STREAMS)))
-        table[r] = [res.metrics[m] for m in METRICS]
-        first = first or res
-    assert first is not None
-    return {m: table[:, j].copy() for j, m in enumerate(METRICS)}, first
+    """Metrics by column over ``replications`` replays, and the first replay's full result."""
+    _, result, first = replay_run(trace, root, replications, seed)
+    return result.metrics, first

@@ -281,14 +281,14 @@ def test_a_run_whose_folder_cannot_be_written_says_so_and_keeps_nothing(
     import dataclasses
     import errno
 
-    from sim.cli import app
+    from sim.cli import app, run_folder
     from tests.conftest import small_config
 
     def full_disk(tmp: Path, *args: object) -> None:
         (tmp / "replications.parquet").write_bytes(b"half")
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(app, "write_run", full_disk)
+    monkeypatch.setattr(run_folder, "write_run", full_disk)
     cfg = small_config("random")
     root = dataclasses.replace(
         cfg,

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
+import pyarrow.parquet as pq
 import pytest
+import yaml
 
 from sim.cli.compose import compose_config
 from sim.config.schema import PolicyConfig, RootConfig
@@ -48,29 +51,52 @@ def test_replay_reports_simulation_outcomes(trace: Trace) -> None:
     assert (metrics["errors_fixed_by_review"] > 0).all()
 
 
-def test_the_replay_command_runs(trace_path: Path) -> None:
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "sim.trace",
-            "replay",
-            str(trace_path),
-            "--mapping",
-            str(MEDCALC_MAPPING),
-            "--replications",
-            "2",
-            "policy=disagreement",
-            "budget.expert_hours=10",
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+def test_the_replay_command_writes_a_run_folder(trace_path: Path, tmp_path: Path) -> None:
+    def replay_cli(*overrides: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "sim.trace",
+                "replay",
+                str(trace_path),
+                "--mapping",
+                str(MEDCALC_MAPPING),
+                "--replications",
+                "3",
+                "--seed",
+                "5",
+                "policy=disagreement",
+                "budget.expert_hours=10",
+                f"output.dir={tmp_path}",
+                *overrides,
+            ],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+
+    proc = replay_cli("output.item_replications=1")
     assert proc.returncode == 0, proc.stderr
     assert "replay of trace.csv · policy=disagreement" in proc.stdout
     assert "errors fixed per expert-hour" in proc.stdout
+    (folder,) = (tmp_path / "runs").iterdir()
+    assert folder.name.endswith("_replay-medcalc_disagreement")
+    assert f"results: {folder}" in proc.stdout
+    summary = json.loads((folder / "summary.json").read_text())
+    assert (summary["replications"], summary["seed"]) == (3, 5)
+    assert summary["trace"]["path"] == str(trace_path)
+    config = yaml.safe_load((folder / "config.yaml").read_text())
+    assert (config["replications"], config["seed"]) == (3, 5)  # the flags, not the defaults
+    reps = pq.read_table(folder / "replications.parquet")
+    assert reps.num_rows == 3
+    assert pq.read_table(folder / "items.parquet").num_rows == 1047  # one replay's items
+    assert summary["metrics"]["expert_hours"]["mean"] == pytest.approx(
+        float(np.mean(reps.column("expert_hours").to_numpy()))
+    )
+    assert replay_cli("output.write=false").returncode == 0
+    assert len(list((tmp_path / "runs").iterdir())) == 1
 
 
 def test_a_policy_needing_the_recomputation_says_so(tmp_path: Path) -> None:
