@@ -12,6 +12,12 @@ smallest expert-hours budget that meets a target, by a scan over budgets and bis
 the dollars and the calendar lifted unless set; a table, a JSON file of every run, and a figure
 of the target's statistic against expert-hours.
 
+``python -m sim.study stress --vary KEY=LOW:HIGH ... [--policies ...] [OVERRIDES]``: every
+variant at the centre and at every corner of a box of settings (what is not known about the
+verifiers or the experts, say); per variant the residual error at the centre and over the
+corners, its worst corner, and at how many points it is the best of the variants; a table, a
+JSON file and a figure.
+
 A policy may carry its own overrides: ``learning:policy.learning.strategy=greedy``."""
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from sim.cli.oneline import or_one_line_error
 from sim.cli.outputs import output_folder, writable_or_said
 from sim.io.results import json_safe
 from sim.io.run_dir import RunDirectory, new_run_name
-from sim.study.figures import plot_against_hours, plot_target_against_hours
+from sim.study.figures import plot_against_hours, plot_stress, plot_target_against_hours
 from sim.study.hours import (
     GRID_POINTS,
     bisection_steps,
@@ -42,6 +48,15 @@ from sim.study.hours import (
 )
 from sim.study.plan import Run, Variant, plan
 from sim.study.rows import coverage_table, difference_table, outcome_table, simulate
+from sim.study.stress import (
+    Range,
+    StressRun,
+    plan_stress,
+    residual_matrix,
+    simulate_stress,
+    stress_table,
+)
+from sim.study.stress import as_data as as_stress_data
 
 HOURS_BASE = ["budget.usd=inf", "budget.calendar_days=1095"]
 """What ``hours`` lifts unless the command line sets it: the dollars and the calendar, so that
@@ -63,7 +78,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     h.add_argument("--max-hours", type=float, default=1000.0, help="default: %(default)s")
     h.add_argument("--tolerance-hours", type=float, default=1.0, help="default: %(default)s")
-    for p in (b, h):
+    st = sub.add_parser("stress", help="policies at every corner of a box of settings")
+    st.add_argument("--policies", nargs="+", default=["disagreement", "phased", "learning"])
+    st.add_argument(
+        "--vary",
+        nargs="+",
+        required=True,
+        help="KEY=LOW:HIGH, e.g. verifier.recompute.run_accuracy=0.83:0.86 (1 to 6 keys)",
+    )
+    for p in (b, h, st):
         p.add_argument(
             "--out", type=Path, default=None, help="default: <output.dir>/studies (outputs/studies)"
         )
@@ -76,6 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     variants = [Variant.parse(p) for p in args.policies]
     if args.command == "hours":
         return hours_command(args, variants, overrides)
+    if args.command == "stress":
+        return stress_command(args, variants, overrides)
     bad = [h for h in args.expert_hours if not h > 0]
     if bad:
         print(f"error: --expert-hours={bad[0]:g}: expected hours > 0", file=sys.stderr)
@@ -127,6 +152,44 @@ def is_override(arg: str) -> bool:
         and "<=" not in arg
         and ">=" not in arg
     )
+
+
+def stress_command(args: argparse.Namespace, variants: list[Variant], overrides: list[str]) -> int:
+    """Every variant at the centre and every corner of the ``--vary`` box."""
+    if not writable_or_said(args.out, "--out"):
+        return 2
+
+    def planned() -> tuple[list[Range], list[str], list[StressRun]]:
+        ranges = [Range.parse(t) for t in args.vary]
+        labels, runs = plan_stress(variants, ranges, ["downstream.rl.enabled=false", *overrides])
+        return ranges, labels, runs
+
+    made = or_one_line_error(planned)
+    if made is None:
+        return 2
+    ranges, labels, runs = made
+    with tqdm(total=len(runs), unit="run", file=sys.stderr) as bar:
+
+        def advance(run: StressRun) -> None:
+            bar.set_postfix_str(f"{run.variant.label} {labels[run.point]}")
+            bar.update()
+
+        outcomes = simulate_stress(runs, on_run=advance)
+    table = stress_table(outcomes, labels)
+    root = runs[0].root
+    print(
+        f"{len(labels) - 1} corners and the centre of {', '.join(r.key for r in ranges)} "
+        f"({root.replications} replications each, seed {root.seed}):"
+    )
+    print(table)
+    rd = RunDirectory(args.out, new_run_name("stress", "-".join(v.policy for v in variants)))
+    with rd as tmp:
+        (tmp / "stress.md").write_text(table + "\n")
+        doc = as_stress_data(labels, ranges, outcomes)
+        (tmp / "stress.json").write_text(json.dumps(json_safe(doc), indent=2) + "\n")
+        plot_stress(residual_matrix(outcomes, len(labels)), labels, tmp / "stress.png")
+    print(f"results: {rd.path}")
+    return 0
 
 
 def hours_command(args: argparse.Namespace, variants: list[Variant], overrides: list[str]) -> int:

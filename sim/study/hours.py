@@ -12,16 +12,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 from omegaconf import OmegaConf
 
 from sim.cli.compose import compose_config
 from sim.config.schema import RootConfig
 from sim.config.validate import ConfigError
-from sim.processes import process_count
-from sim.runner import run_scenario
 from sim.scenario import build_scenario
-from sim.study.plan import Variant
+from sim.study.plan import Variant, metrics_of
 from sim.sweep.objectives import Constraint, parse_constraint
 
 GRID_POINTS = 9
@@ -82,15 +79,7 @@ def evaluate(root: RootConfig, hours: float, target: Constraint) -> Point:
     root = dataclasses.replace(
         root, policy=policy, budget=dataclasses.replace(root.budget, expert_hours=hours)
     )
-    result = run_scenario(
-        build_scenario(root),
-        root.replications,
-        root.seed,
-        item_replications=0,
-        event_replications=0,
-        processes=process_count(root.engine.processes),
-    )
-    metrics: dict[str, NDArray[np.float64]] = result.metrics
+    metrics = metrics_of(build_scenario(root), root)
     statistic = target.objective.value(metrics, OmegaConf.create({}))
     outcomes = {m: float(np.nanmean(metrics[m])) for m in OUTCOMES}
     if "calendar_days" in metrics:

@@ -7,8 +7,13 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+import numpy as np
+from numpy.typing import NDArray
+
 from sim.cli.compose import compose_values
 from sim.config.schema import RootConfig
+from sim.processes import process_count
+from sim.runner import RunResult, run_scenario
 from sim.scenario import Scenario, build_scenario
 
 
@@ -53,3 +58,17 @@ def plan(variants: list[Variant], expert_hours: list[float], overrides: list[str
             )
             runs.append(Run(v, hours, root, build_scenario(root)))
     return runs
+
+
+def metrics_of(sc: Scenario, root: RootConfig) -> dict[str, NDArray[np.float64]]:
+    """Every metric of ``root.replications`` replications from ``root.seed``, without item or
+    event detail; step-by-step replications spread over ``engine.processes``."""
+    result: RunResult = run_scenario(
+        sc,
+        root.replications,
+        root.seed,
+        item_replications=0,
+        event_replications=0,
+        processes=process_count(root.engine.processes),
+    )
+    return result.metrics

@@ -11,9 +11,7 @@ from typing import Any
 from sim.compare.paired import paired_difference
 from sim.compare.table import number
 from sim.metrics import estimator_coverage, metric_direction, summarize
-from sim.processes import process_count
-from sim.runner import run_scenario
-from sim.study.plan import Run
+from sim.study.plan import Run, metrics_of
 
 
 def simulate(runs: list[Run], on_run: Callable[[Run], None] | None = None) -> list[dict[str, Any]]:
@@ -25,24 +23,17 @@ def simulate(runs: list[Run], on_run: Callable[[Run], None] | None = None) -> li
     rows: list[dict[str, Any]] = []
     compared: list[dict[str, Any]] = []
     for run in runs:
-        result = run_scenario(
-            run.scenario,
-            run.root.replications,
-            run.root.seed,
-            item_replications=0,
-            event_replications=0,
-            processes=process_count(run.root.engine.processes),
-        )
+        metrics = metrics_of(run.scenario, run.root)
         rows.append(
             {
                 "variant": run.variant.label,
                 "policy": run.variant.policy,
                 "expert_hours": run.expert_hours,
-                "metrics": summarize(result.metrics),
-                "coverage": estimator_coverage(result.metrics),
+                "metrics": summarize(metrics),
+                "coverage": estimator_coverage(metrics),
             }
         )
-        compared.append({m: result.metrics[m] for m in COMPARED})
+        compared.append({m: metrics[m] for m in COMPARED})
         if on_run is not None:
             on_run(run)
     first = {

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import pytest
 from sim.config.validate import ConfigError
 from sim.study.hours import GRID_POINTS, Point, bisection_steps, parse_target, search
 from sim.study.plan import Variant
-from tests.conftest import REPO
+from tests.study.cli import study_cli
 
 VARIANT = Variant.parse("phased")
 
@@ -74,13 +73,7 @@ def test_bad_targets_are_named(text: str, fragment: str) -> None:
 
 
 def study(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "sim.study", "hours", *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    return study_cli("hours", *args)
 
 
 @pytest.mark.slow

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,17 +13,12 @@ from sim.cli.compose import compose_config
 from sim.metrics import estimator_coverage, summarize
 from sim.runner import run_scenario
 from sim.scenario import build_scenario
-from tests.conftest import REPO, ctrl_c_after
+from tests.conftest import ctrl_c_after
+from tests.study.cli import study_cli
 
 
 def study(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "sim.study", "budget", *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    return study_cli("budget", *args)
 
 
 @pytest.mark.slow
