@@ -1,6 +1,7 @@
 """``python -m sim.report DIR [--storage URL] [--study NAME] [--replay-replications N]``:
-figures (PNG) and one HTML page for a run folder (``outputs/runs/<run>``) or a sweep folder
-(``outputs/sweeps/<name>``), written to ``DIR/report/`` (replaced whole, never half written)."""
+figures (PNG) and one HTML page for a run folder (``outputs/runs/<run>``), a sweep folder
+(``outputs/sweeps/<name>``), or the folder of a comparison or a study (their tables and figures),
+written to ``DIR/report/`` (replaced whole, never half written)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from sim import interrupt
 from sim.report.html import page
 from sim.report.run import is_run_dir, run_sections
 from sim.report.sweep import ReportError, is_sweep_dir, sweep_sections
+from sim.report.tables import results_kind, results_sections
 from sim.sweep.storage import StorageError
 
 REPORT_DIR = "report"
@@ -39,10 +41,14 @@ def build(
         elif is_run_dir(folder):
             subtitle, sections = run_sections(folder, tmp)
             title = f"Run report: {folder.name}"
+        elif (kind := results_kind(folder)) is not None:
+            subtitle, sections = results_sections(folder, tmp)
+            title = f"{kind} report: {folder.name}"
         else:
             raise ReportError(
-                f"{folder}: neither a run folder (summary.json, replications.parquet) nor a "
-                "sweep folder (study.db, trials/)"
+                f"{folder}: neither a run folder (summary.json, replications.parquet), a "
+                "sweep folder (study.db, trials/) nor a comparison's or study's folder "
+                "(comparison.json, study.json, hours.json, stress.json)"
             )
         (tmp / "index.html").write_text(page(title, subtitle, sections))
         old = folder / f".{REPORT_DIR}.old-{os.getpid()}"
@@ -58,7 +64,7 @@ def build(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sim.report", description=__doc__)
-    parser.add_argument("folder", type=Path, help="a run folder or a sweep folder")
+    parser.add_argument("folder", type=Path, help="a run, sweep, comparison or study folder")
     parser.add_argument("--storage", help="SQLAlchemy URL of the study (default: DIR/study.db)")
     parser.add_argument("--study", help="study name (default: the sweep's name)")
     parser.add_argument(
