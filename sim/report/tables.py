@@ -1,5 +1,6 @@
-"""The report of a folder of Markdown tables and figures that a comparison or a study writes:
-each table with the lines written above it, then each figure."""
+"""The report of a folder of Markdown tables and figures that a comparison or a study (budget,
+hours, stress, downstream) writes: each table with the lines written above it, then each
+figure."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ KINDS = {
     "hours.json": ("Budget search", "python -m sim.study hours"),
     "stress.json": ("Stress test", "python -m sim.study stress"),
     "study.json": ("Budget study", "python -m sim.study budget"),
+    "budget.json": ("Downstream study", "python -m sim.downstream budget"),
 }
 TITLES = {
     "comparison": "Runs compared",
@@ -22,6 +24,7 @@ TITLES = {
     "coverage": "Residual-error estimators",
     "hours": "The smallest expert-hours budget that meets the target",
     "stress": "Outcomes over the box of settings",
+    "budget": "Leaderboard bias and RL gap against the budget",
 }
 
 
