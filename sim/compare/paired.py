@@ -64,7 +64,7 @@ def paired_difference(a: FloatArray, b: FloatArray, direction: int = 0) -> Diffe
     x, y = a[ok], b[ok]
     n = int(x.size)
     if n == 0:
-        return _no_difference(paired=True)
+        return _no_difference(a, b, paired=True)
     d = y - x
     mean = float(d.mean())
     half = t_quantile_975(n - 1) * float(d.std(ddof=1)) / math.sqrt(n) if n > 1 else math.nan
@@ -89,7 +89,7 @@ def unpaired_difference(a: FloatArray, b: FloatArray) -> Difference:
     """``mean(b) - mean(a)`` of independent replications, NaNs left out, Welch interval."""
     x, y = a[~np.isnan(a)], b[~np.isnan(b)]
     if x.size == 0 or y.size == 0:
-        return _no_difference(paired=False)
+        return _no_difference(a, b, paired=False)
     mean = float(y.mean() - x.mean())
     half = welch_half_width(x, y)
     return _around(
@@ -117,6 +117,12 @@ def _around(x: FloatArray, y: FloatArray, mean: float, half: float, **rest: Any)
     )
 
 
-def _no_difference(paired: bool) -> Difference:
+def _no_difference(a: FloatArray, b: FloatArray, paired: bool) -> Difference:
+    """No pair (or no value on one side): each side's own mean where it has values."""
     nan = math.nan
-    return Difference(nan, nan, nan, nan, nan, 0, paired, nan, nan, nan)
+
+    def mean(x: FloatArray) -> float:
+        x = x[~np.isnan(x)]
+        return float(x.mean()) if x.size else nan
+
+    return Difference(mean(a), mean(b), nan, nan, nan, 0, paired, nan, nan, nan)

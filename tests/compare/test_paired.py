@@ -90,6 +90,7 @@ def test_paired_difference_invariants(a: np.ndarray, data: st.DataObject) -> Non
 
 def test_nothing_to_compare_gives_nans() -> None:
     d = paired_difference(np.array([np.nan, 1.0]), np.array([2.0, np.nan]), direction=1)
+    assert (d.mean_a, d.mean_b) == (1.0, 2.0)  # each side's own values still show
     assert d.n == 0
     assert math.isnan(d.mean)
     assert math.isnan(d.low)
