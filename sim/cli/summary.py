@@ -28,6 +28,17 @@ def counted(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
+def number(value: float, spec: str, signed: bool = False) -> str:
+    """``value`` in the format ``spec`` (``.3f``, ``,.0f``): "—" for NaN, never "-0.0", and
+    with "+" before a positive value that shows when ``signed``."""
+    if math.isnan(value):
+        return "—"
+    text = format(value + 0.0, spec)
+    if text.startswith("-") and not text.strip("-0.,"):
+        text = text[1:]  # a small negative shown as zero
+    return f"+{text}" if signed and value > 0 and text.strip("0.,") else text
+
+
 OPTIONAL = {"errors_fixed_by_propagation", "propagation_wrong_fixes"}
 """Rows shown only when some replication has them (amplifying policies)."""
 

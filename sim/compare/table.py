@@ -6,34 +6,28 @@ import dataclasses
 import math
 from typing import Any
 
-from sim.cli.summary import HEADLINE, counted
+from sim.cli.summary import HEADLINE, counted, number
 from sim.compare.paired import Difference
 from sim.compare.runs import Comparison, draw_sections
 
-LABELS = {key: label.strip() for key, label, _ in HEADLINE}
-FORMATS = {key: fmt for key, _, fmt in HEADLINE}
-LABELS["leaderboard_abs_bias_maintained_points"] = "leaderboard |bias|, points"
-FORMATS["leaderboard_abs_bias_maintained_points"] = "{:.2f}"
-LABELS["errors_fixed_by_recompute"] = "errors fixed by recomputation"
-LABELS["errors_fixed_by_review"] = "errors fixed by expert review"
-LABELS["errors_fixed_by_propagation"] = "errors fixed by amplification"
-LABELS["propagation_wrong_fixes"] = "wrong fixes by amplification"
+LABELS = {
+    **{key: label.strip() for key, label, _ in HEADLINE},
+    "errors_fixed_by_review": "errors fixed by expert review",
+    "errors_fixed_by_recompute": "errors fixed by recomputation",
+    "errors_fixed_by_propagation": "errors fixed by amplification",
+    "propagation_wrong_fixes": "wrong fixes by amplification",
+    "leaderboard_abs_bias_maintained_points": "leaderboard |bias|, points",
+}
+"""Row names: the run summary's, made to stand alone."""
+FORMATS = {
+    **{key: fmt for key, _, fmt in HEADLINE},
+    "leaderboard_abs_bias_maintained_points": "{:.2f}",
+}
 HEADER = ("", "A", "B", "B − A", "95% CI of B − A", "B better / worse in", "paired vs unpaired")
 
 
 def run_letter(index: int) -> str:
     return chr(ord("A") + index) if index < 26 else f"R{index}"
-
-
-def number(value: float, spec: str, signed: bool = False) -> str:
-    """``value`` in the format ``spec`` (``.3f``, ``,.0f``): "—" for NaN, never "-0.0", and
-    with "+" before a positive value that shows when ``signed``."""
-    if math.isnan(value):
-        return "—"
-    text = format(value + 0.0, spec)
-    if text.startswith("-") and not text.strip("-0.,"):
-        text = text[1:]  # a small negative shown as zero
-    return f"+{text}" if signed and value > 0 and text.strip("0.,") else text
 
 
 def _fmt(metric: str, value: float, signed: bool = False) -> str:

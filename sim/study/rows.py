@@ -8,8 +8,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from sim.cli.summary import number
 from sim.compare.paired import paired_difference
-from sim.compare.table import number
 from sim.metrics import estimator_coverage, metric_direction, summarize
 from sim.study.plan import Run, metrics_of
 

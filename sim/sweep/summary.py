@@ -15,9 +15,9 @@ import yaml
 from optuna.study import StudyDirection
 from optuna.trial import FrozenTrial, TrialState
 
+from sim.cli.summary import number
 from sim.compare.paired import paired_difference
 from sim.compare.runs import RunError, load_run
-from sim.compare.table import number
 from sim.sweep.objectives import parse_objective
 
 RUNNER_UPS = 3
