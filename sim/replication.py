@@ -82,6 +82,27 @@ def run_replication(sc: Scenario, seed: np.random.SeedSequence) -> ReplicationRe
     return finish_replication(sc, bench, audit, recompute, states)
 
 
+def policy_evidence(
+    sc: Scenario, bench: Benchmark, audit: AuditResult | None, recompute: RecomputeResult | None
+) -> Evidence:
+    """What the scenario's policy may see of ``bench`` and the verifiers' results, with the
+    pool's expected minutes per verdict when the policy needs experts."""
+    minutes, error = None, 0.0
+    if sc.policy_class.needs_experts and sc.pool.n_experts:
+        minutes = sc.pool.expected_verdict_minutes(bench.group, sc.strata.complexity[bench.stratum])
+        error = sc.verdict_error_probability
+    return Evidence.of(
+        bench,
+        sc.strata.n_strata,
+        sc.rule,
+        audit,
+        recompute,
+        minutes,
+        error,
+        sc.budget.expert_hours,
+    )
+
+
 def finish_replication(
     sc: Scenario,
     bench: Benchmark,
@@ -96,20 +117,7 @@ def finish_replication(
     cls = sc.policy_class
     llm_usd = (audit.usd if audit else 0.0) + (recompute.usd if recompute else 0.0)
     llm_hours = (audit.llm_hours if audit else 0.0) + (recompute.llm_hours if recompute else 0.0)
-    minutes, error = None, 0.0
-    if cls.needs_experts and sc.pool.n_experts:
-        minutes = sc.pool.expected_verdict_minutes(bench.group, sc.strata.complexity[bench.stratum])
-        error = sc.verdict_error_probability
-    evidence = Evidence.of(
-        bench,
-        sc.strata.n_strata,
-        sc.rule,
-        audit,
-        recompute,
-        minutes,
-        error,
-        sc.budget.expert_hours,
-    )
+    evidence = policy_evidence(sc, bench, audit, recompute)
     policy = cls(sc.policy_config)
     keys = policy.triage(evidence, rng["policy"])
     calendar: Calendar | None = None

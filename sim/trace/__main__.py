@@ -1,17 +1,21 @@
-"""``python -m sim.trace validate|calibrate|replay PATH [--mapping FILE]``: real traces.
+"""``python -m sim.trace validate|calibrate|replay|queue PATH [--mapping FILE]``: real traces.
 
 ``validate`` prints every problem with its row and column (capped, with a count of the rest)
 and exits 1, or prints what the trace holds and exits 0; it writes nothing. ``calibrate`` fits
 a scenario's per-stratum error rates to the trace and prints (or atomically writes) its YAML.
 ``replay`` runs a policy on the trace's items, prints the same summary as a simulation and
-writes the same run folder (``<output.dir>/runs/<date>_<time>_replay-<scenario>_<policy>``)."""
+writes the same run folder (``<output.dir>/runs/<date>_<time>_replay-<scenario>_<policy>``).
+``queue`` writes the items a policy would have experts review next, in order, after telling it
+the trace's expert labels (a CSV under ``<output.dir>/queues/``)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import numpy as np
 import yaml
 
 from sim import interrupt
@@ -20,6 +24,11 @@ from sim.io.run_dir import writable_reason
 from sim.model.agreement import AgreementRule
 from sim.trace.format import load_mapping
 from sim.trace.load import Trace, load_trace
+
+if TYPE_CHECKING:
+    from omegaconf import DictConfig
+
+    from sim.config.schema import RootConfig
 
 MAX_SHOWN = 50
 
@@ -182,37 +191,52 @@ def fitted_verifier(
     return verifier_yaml(fit, audit_lines, path.as_posix())
 
 
+def composed(
+    command: str, overrides: list[str], flags: dict[str, int]
+) -> tuple[DictConfig, RootConfig] | None:
+    """The config and its :class:`RootConfig` for a ``command`` on a trace whose ``flags``
+    (``--replications``, ``--seed``) replace the config's keys of those names; a bad override
+    or flag prints one line and gives None."""
+    from sim.cli.compose import CONF_DIR, to_root_config
+    from sim.cli.precheck import CompositionError, compose_checked
+    from sim.cli.store import register
+    from sim.config.validate import ConfigError
+
+    register()
+    for text in overrides:
+        key = text.lstrip("+~").partition("=")[0]
+        if key in flags:
+            print(f"error: {text}: a {command} takes --{key} instead", file=sys.stderr)
+            return None
+    for flag, value in flags.items():
+        low = 1 if flag == "replications" else 0
+        if value < low:
+            print(f"error: --{flag}={value}: expected an integer >= {low}", file=sys.stderr)
+            return None
+    try:
+        cfg = compose_checked(Path(CONF_DIR), overrides)
+        for flag, value in flags.items():
+            cfg[flag] = value
+        return cfg, to_root_config(cfg)
+    except (CompositionError, ConfigError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return None
+
+
 def replay_command(
     path: Path, mapping_file: Path | None, replications: int, seed: int, overrides: list[str]
 ) -> int:
     from omegaconf import OmegaConf
 
-    from sim.cli.compose import CONF_DIR, to_root_config
-    from sim.cli.precheck import CompositionError, compose_checked
     from sim.cli.run_folder import WriteError, run_summary, save_run
-    from sim.cli.store import register
     from sim.cli.summary import format_summary
     from sim.config.validate import ConfigError
-    from sim.io.run_dir import writable_reason
     from sim.trace.replay import replay_run
 
-    register()
-    for text in overrides:
-        key = text.lstrip("+~").partition("=")[0]
-        if key in ("replications", "seed"):
-            print(f"error: {text}: a replay takes --{key} instead", file=sys.stderr)
-            return 2
-    for flag, value, low in (("--replications", replications, 1), ("--seed", seed, 0)):
-        if value < low:
-            print(f"error: {flag}={value}: expected an integer >= {low}", file=sys.stderr)
-            return 2
-    try:
-        cfg = compose_checked(Path(CONF_DIR), overrides)
-        cfg.replications, cfg.seed = replications, seed
-        root = to_root_config(cfg)
-    except (CompositionError, ConfigError) as err:
-        print(f"error: {err}", file=sys.stderr)
+    made = composed("replay", overrides, {"replications": replications, "seed": seed})
+    if made is None:
         return 2
+    cfg, root = made
     out = root.output
     if out.write and (reason := writable_reason(Path(out.dir) / "runs")) is not None:
         print(
@@ -243,6 +267,77 @@ def replay_command(
             return 1
         print(f"results: {folder}")
     return 0
+
+
+QUEUE_SHOWN = 10
+
+
+def queue_command(
+    path: Path, mapping_file: Path | None, seed: int, out: Path | None, overrides: list[str]
+) -> int:
+    from sim.cli.outputs import writable_or_said
+    from sim.config.validate import ConfigError
+    from sim.io.run_dir import new_run_name, write_text_atomic
+    from sim.trace.queue import review_queue
+
+    made = composed("queue", overrides, {"seed": seed})
+    if made is None:
+        return 2
+    _, root = made
+    if out is None:
+        out = Path(root.output.dir) / "queues" / f"{new_run_name(path.stem, root.policy.name)}.csv"
+    if not writable_or_said(out.parent, "--out"):
+        return 2
+    trace = load_valid(path, mapping_file)
+    if isinstance(trace, int):
+        return trace
+    try:
+        q = review_queue(trace, root, seed)
+    except (ConfigError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    hours = q.cumulative_hours
+    lines = ["rank,item_id,stratum,group,key,expected_minutes,cumulative_expert_hours"]
+    for rank, (item, key, minutes, cum) in enumerate(
+        zip(q.item, q.key, q.expected_minutes, hours, strict=True), start=1
+    ):
+        row = [
+            str(rank),
+            trace.item_id[item],
+            trace.strata[trace.stratum[item]],
+            trace.groups[trace.group[item]],
+            f"{key:.6g}",
+            f"{minutes:.2f}",
+            f"{cum:.3f}",
+        ]
+        lines.append(",".join(_csv_cell(c) for c in row))
+    write_text_atomic(out, "\n".join(lines) + "\n")
+    budget = root.budget.expert_hours
+    for_queue = budget - q.reserved_hours
+    within = int(np.searchsorted(hours, for_queue, side="right"))
+    kept = f" ({q.reserved_hours:g} of them kept for the audit)" if q.reserved_hours else ""
+    print(
+        f"review queue of {path.name} · policy={root.policy.name}: {len(q.item)} items queued, "
+        f"after {counted(q.verdicts_seen, 'expert label')} in the trace "
+        f"({q.not_queued} unlabelled items not queued)"
+    )
+    print(
+        f"budget.expert_hours={budget:g}{kept} covers the first {within} "
+        f"({hours[-1] if len(hours) else 0.0:.1f} expert-hours for the whole queue, expected)"
+    )
+    for line in lines[: QUEUE_SHOWN + 1]:
+        print("  " + line)
+    if len(lines) > QUEUE_SHOWN + 1:
+        print(f"  ... {len(lines) - QUEUE_SHOWN - 1} more")
+    print(f"queue: {out}")
+    return 0
+
+
+def _csv_cell(text: str) -> str:
+    """A CSV field, quoted when it holds a comma, a quote or a line break."""
+    if any(c in text for c in ',"\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -284,6 +379,19 @@ def main(argv: list[str] | None = None) -> int:
     )
     r.add_argument("--seed", type=int, default=0)
     r.epilog = "Config overrides follow as key=value, e.g. policy=disagreement budget.usd=5000."
+    q = sub.add_parser(
+        "queue", help="the items a policy would have experts review next, in order (CSV)"
+    )
+    q.add_argument("path", type=Path, help="CSV or Parquet trace (label_truth not needed)")
+    q.add_argument("--mapping", type=Path, default=None, help="YAML of canonical: column names")
+    q.add_argument("--seed", type=int, default=0, help="for a policy that draws (random)")
+    q.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="the CSV (default: <output.dir>/queues/<date>_<time>_<trace>_<policy>.csv)",
+    )
+    q.epilog = "Config overrides follow as key=value, e.g. policy=learning experts=panel."
     c.add_argument(
         "--verifier-out",
         type=Path,
@@ -291,10 +399,12 @@ def main(argv: list[str] | None = None) -> int:
         help="also fit the recomputation to the trace and write a verifier YAML here",
     )
     args, extra = ap.parse_known_args(argv)
-    if args.command == "replay":
+    if args.command in ("replay", "queue"):
         bad = [a for a in extra if "=" not in a or a.startswith("-")]
         if bad:
             ap.error(f"unrecognized arguments: {' '.join(bad)} (overrides look like key=value)")
+        if args.command == "queue":
+            return queue_command(args.path, args.mapping, args.seed, args.out, extra)
         return replay_command(args.path, args.mapping, args.replications, args.seed, extra)
     if extra:
         ap.error(f"unrecognized arguments: {' '.join(extra)}")

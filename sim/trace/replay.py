@@ -30,13 +30,19 @@ def trace_world(
     rule: AgreementRule,
     recompute_cfg: RecomputeConfig,
     audit_usd_per_item: float,
+    require_truth: bool = True,
 ) -> tuple[Strata, Benchmark, AuditResult | None, RecomputeResult | None]:
     """The trace as the model's arrays. Truth is ``label_truth``; items without one (e.g.
-    dropped by the real audit) count as underspecified: their truth is N/A."""
-    if "label_truth" not in trace.labels:
-        raise ValueError("replay needs a truth column (label_truth, or a proxy mapped to it)")
+    dropped by the real audit) count as underspecified: their truth is N/A. Without
+    ``require_truth`` a trace may lack the column (every truth N/A), for what only a policy
+    sees, which never includes the truth."""
     n, S = trace.n_items, len(trace.strata)
-    truth = np.where(trace.present["label_truth"], trace.labels["label_truth"], np.nan)
+    if "label_truth" in trace.labels:
+        truth = np.where(trace.present["label_truth"], trace.labels["label_truth"], np.nan)
+    elif require_truth:
+        raise ValueError("replay needs a truth column (label_truth, or a proxy mapped to it)")
+    else:
+        truth = np.full(n, np.nan)
     original = trace.labels["label_original"]
     wrong = ~agrees(original, truth, trace.value_kind, rule)
     mode = np.where(
@@ -91,13 +97,13 @@ def trace_world(
 
 
 def replay_scenario(
-    trace: Trace, root: RootConfig
+    trace: Trace, root: RootConfig, require_truth: bool = True
 ) -> tuple[Scenario, Benchmark, AuditResult | None, RecomputeResult | None]:
     """The configured policy, pool, budget and engine over the trace's world."""
     sc = build_scenario(root)
     au = root.verifier.audit
     strata, bench, audit, recompute = trace_world(
-        trace, sc.rule, root.verifier.recompute, au.runs_per_item * au.usd_per_run
+        trace, sc.rule, root.verifier.recompute, au.runs_per_item * au.usd_per_run, require_truth
     )
     cls = sc.policy_class
     if cls.needs_recompute and recompute is None:

@@ -23,14 +23,6 @@ from tests.conftest import REPO, small_config
 from tests.trace.test_validate import MEDCALC_MAPPING, write_csv
 
 
-@pytest.fixture
-def trace(trace_path: Path) -> Trace:
-    mapping, explicit = load_mapping(MEDCALC_MAPPING)
-    t, problems = load_trace(trace_path, mapping, explicit=explicit)
-    assert t is not None, problems
-    return t
-
-
 def medcalc_root(policy: str) -> RootConfig:
     return compose_config([f"policy={policy}"])
 
