@@ -51,7 +51,9 @@ def welch_half_width(a: FloatArray, b: FloatArray) -> float:
     se2 = va + vb
     if se2 == 0.0:
         return 0.0
-    df = se2**2 / (va**2 / (a.size - 1) + vb**2 / (b.size - 1))
+    spread = va**2 / (a.size - 1) + vb**2 / (b.size - 1)
+    # Welch-Satterthwaite; variances so small that their squares underflow take the pooled df
+    df = se2**2 / spread if spread > 0.0 else a.size + b.size - 2
     return t_quantile_975(max(1, int(df))) * math.sqrt(se2)
 
 

@@ -88,6 +88,13 @@ def test_paired_difference_invariants(a: np.ndarray, data: st.DataObject) -> Non
     assert math.isclose(swapped.mean, -d.mean, rel_tol=1e-9, abs_tol=1e-6)
 
 
+def test_variances_whose_squares_underflow() -> None:
+    """Found by the invariants test: 1e-99 apart, the Welch degrees of freedom were 0 / 0."""
+    a, b = np.zeros(3), np.array([0.0, 1.5e-99, 1.5e-99])
+    half = welch_half_width(a, b)
+    assert 0.0 < half < 1e-98
+
+
 def test_nothing_to_compare_gives_nans() -> None:
     d = paired_difference(np.array([np.nan, 1.0]), np.array([2.0, np.nan]), direction=1)
     assert (d.mean_a, d.mean_b) == (1.0, 2.0)  # each side's own values still show

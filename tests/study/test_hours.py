@@ -9,6 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sim.config.validate import ConfigError
 from sim.study.hours import GRID_POINTS, Point, bisection_steps, parse_target, search
@@ -132,3 +134,26 @@ def test_bad_input_is_one_line_and_writes_nothing(
     (line,) = proc.stderr.splitlines()
     assert fragment in line
     assert not (tmp_path / "out").exists()
+
+
+@given(
+    threshold=st.floats(0.0, 1000.0, allow_nan=False),
+    max_hours=st.floats(10.0, 2000.0, allow_nan=False),
+    tolerance=st.floats(0.1, 20.0, allow_nan=False),
+)
+def test_the_search_brackets_any_threshold_within_the_tolerance(
+    threshold: float, max_hours: float, tolerance: float
+) -> None:
+    """A statistic that meets the target exactly from ``threshold`` hours on: the budget found
+    meets it, lies within the tolerance above the threshold, and none found when the
+    threshold is past the largest budget."""
+    found = search(
+        VARIANT, curve(lambda h: 0.0 if h >= threshold else 1.0, 0.5), max_hours, tolerance
+    )
+    assert len(found.points) <= GRID_POINTS + bisection_steps(max_hours, tolerance)
+    if threshold > max_hours:
+        assert found.needed is None
+        return
+    assert found.needed is not None
+    assert threshold <= found.needed.expert_hours <= threshold + tolerance
+    assert found.upper_misses == []
