@@ -29,6 +29,7 @@ import sys
 from functools import partial
 from pathlib import Path
 
+import numpy as np
 from tqdm import tqdm
 
 from sim import interrupt
@@ -41,8 +42,10 @@ from sim.study.hours import (
     GRID_POINTS,
     bisection_steps,
     evaluate,
+    firmly_meets,
     hours_table,
     parse_target,
+    resampling,
     search,
     variant_root,
 )
@@ -210,17 +213,19 @@ def hours_command(args: argparse.Namespace, variants: list[Variant], overrides: 
     roots = or_one_line_error(lambda: [variant_root(v, base) for v in variants])
     if roots is None:
         return 2
-    most = GRID_POINTS + bisection_steps(args.max_hours, args.tolerance_hours)
+    most = GRID_POINTS + 2 * bisection_steps(args.max_hours, args.tolerance_hours)
     searches = []
     with tqdm(total=len(variants) * most, unit="run", file=sys.stderr) as bar:
         for variant, root in zip(variants, roots, strict=True):
             bar.set_postfix_str(variant.label)
+            resamples = resampling(root.replications, np.random.default_rng(root.seed))
             found = search(
                 variant,
-                partial(evaluate, root, target=target),
+                partial(evaluate, root, target=target, resamples=resamples),
                 args.max_hours,
                 args.tolerance_hours,
                 on_point=lambda p: bar.update(),
+                firm=partial(firmly_meets, target=target),
             )
             searches.append(found)
             bar.total -= most - len(found.points)  # a search that needed fewer runs

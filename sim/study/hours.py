@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 from omegaconf import OmegaConf
 
 from sim.cli.compose import compose_config
@@ -38,12 +39,15 @@ def parse_target(text: str) -> Constraint:
 
 @dataclass(frozen=True)
 class Point:
-    """One budget's run: the target's statistic there and a few outcomes (means)."""
+    """One budget's run: the target's statistic there with its 95% bootstrap interval over
+    replications, and a few outcomes (means)."""
 
     expert_hours: float
     statistic: float
     meets: bool
     outcomes: dict[str, float]
+    statistic_low: float = math.nan
+    statistic_high: float = math.nan
 
 
 @dataclass
@@ -56,12 +60,15 @@ class Search:
     """The smallest budget found that meets the target; None when the largest does not."""
     upper_misses: list[float] = field(default_factory=list)
     """Budgets above :attr:`needed` that miss the target (the statistic is not monotone)."""
+    firm: Point | None = None
+    """The smallest budget found whose whole bootstrap interval meets the target."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "variant": self.variant.label,
             "needed": dataclasses.asdict(self.needed) if self.needed else None,
             "missed_again_at": self.upper_misses,
+            "firm": dataclasses.asdict(self.firm) if self.firm else None,
             "points": [dataclasses.asdict(p) for p in self.points],
         }
 
@@ -69,8 +76,37 @@ class Search:
 OUTCOMES = ("residual_error_rate", "expert_hours", "total_usd", "calendar_days", "errors_fixed")
 
 
-def evaluate(root: RootConfig, hours: float, target: Constraint) -> Point:
-    """Run ``root`` with ``hours`` expert-hours (and, at 0, no audit share to reserve)."""
+BOOTSTRAP_RESAMPLES = 1000
+
+
+def resampling(replications: int, rng: np.random.Generator) -> NDArray[np.int64]:
+    """Replication indices ``(BOOTSTRAP_RESAMPLES, replications)``, drawn with replacement:
+    one set per search, so every budget is resampled alike."""
+    return rng.integers(0, replications, size=(BOOTSTRAP_RESAMPLES, replications))
+
+
+def bootstrap_interval(
+    values: NDArray[np.float64],
+    statistic: Callable[[NDArray[np.float64]], float],
+    resamples: NDArray[np.int64],
+) -> tuple[float, float]:
+    """The 2.5 and 97.5 percentiles of ``statistic`` over the ``resamples`` of ``values``."""
+    stats = np.array([statistic(values[idx]) for idx in resamples])
+    stats = stats[~np.isnan(stats)]
+    if stats.size == 0:
+        return math.nan, math.nan
+    low, high = np.percentile(stats, [2.5, 97.5])
+    return float(low), float(high)
+
+
+def evaluate(
+    root: RootConfig,
+    hours: float,
+    target: Constraint,
+    resamples: NDArray[np.int64] | None = None,
+) -> Point:
+    """Run ``root`` with ``hours`` expert-hours (and, at 0, no audit share to reserve); with
+    ``resamples`` (:func:`resampling`), the statistic's bootstrap interval too."""
     policy = root.policy
     if hours == 0:
         policy = dataclasses.replace(
@@ -85,7 +121,21 @@ def evaluate(root: RootConfig, hours: float, target: Constraint) -> Point:
     if "calendar_days" in metrics:
         outcomes["calendar_days_q90"] = float(np.nanquantile(metrics["calendar_days"], 0.9))
     meets = not target.violation(metrics, OmegaConf.create({})) > 0
-    return Point(hours, statistic, meets, outcomes)
+    low = high = math.nan
+    if resamples is not None:
+        metric, empty = target.objective.metric, OmegaConf.create({})
+        low, high = bootstrap_interval(
+            metrics[metric], lambda x: target.objective.value({metric: x}, empty), resamples
+        )
+    return Point(hours, statistic, meets, outcomes, low, high)
+
+
+def firmly_meets(p: Point, target: Constraint) -> bool:
+    """The whole bootstrap interval of ``p``'s statistic meets the target, not only the
+    estimate (False without an interval)."""
+    if target.upper:
+        return p.statistic_high <= target.bound
+    return p.statistic_low >= target.bound
 
 
 def search(
@@ -94,10 +144,12 @@ def search(
     max_hours: float,
     tolerance_hours: float,
     on_point: Callable[[Point], None] | None = None,
+    firm: Callable[[Point], bool] | None = None,
 ) -> Search:
     """Scan :data:`GRID_POINTS` budgets from 0 to ``max_hours`` with ``measure`` (a budget's
     run, :func:`evaluate`); bisect between the last that misses the target and the first that
-    meets it, to ``tolerance_hours``."""
+    meets it, to ``tolerance_hours``. With ``firm`` (:func:`firmly_meets`), bisect again for
+    the smallest budget that meets it firmly."""
     found = Search(variant)
 
     def run(hours: float) -> Point:
@@ -108,25 +160,52 @@ def search(
         return p
 
     grid = [run(float(h)) for h in np.linspace(0.0, max_hours, GRID_POINTS)]
-    first = next((i for i, p in enumerate(grid) if p.meets), None)
-    if first is None:
+    found.needed = _smallest(lambda p: p.meets, grid, found.points, run, tolerance_hours)
+    if found.needed is None:
         return found
-    needed = grid[first]
-    if first > 0:
-        low = grid[first - 1].expert_hours
-        while needed.expert_hours - low > tolerance_hours:
-            mid = run(0.5 * (low + needed.expert_hours))
-            if mid.meets:
-                needed = mid
-            else:
-                low = mid.expert_hours
-    found.needed = needed
-    found.upper_misses = [p.expert_hours for p in grid[first + 1 :] if not p.meets]
+    found.upper_misses = [
+        p.expert_hours for p in grid if p.expert_hours > found.needed.expert_hours and not p.meets
+    ]
+    if firm is not None:
+        found.firm = _smallest(firm, grid, found.points, run, tolerance_hours)
     return found
 
 
+def _smallest(
+    criterion: Callable[[Point], bool],
+    grid: list[Point],
+    evaluated: list[Point],
+    run: Callable[[float], Point],
+    tolerance_hours: float,
+) -> Point | None:
+    """The smallest budget meeting ``criterion``: below the first grid budget that meets it,
+    bisect from the largest budget run so far that does not, to ``tolerance_hours``."""
+    first = next((p for p in grid if criterion(p)), None)
+    if first is None:
+        return None
+    misses = [
+        p.expert_hours
+        for p in evaluated
+        if p.expert_hours < first.expert_hours and not criterion(p)
+    ]
+    if not misses:
+        return first
+    low = max(misses)
+    high = min(
+        (p for p in evaluated if p.expert_hours > low and criterion(p)),
+        key=lambda p: p.expert_hours,
+    )
+    while high.expert_hours - low > tolerance_hours:
+        mid = run(0.5 * (low + high.expert_hours))
+        if criterion(mid):
+            high = mid
+        else:
+            low = mid.expert_hours
+    return high
+
+
 def bisection_steps(max_hours: float, tolerance_hours: float) -> int:
-    """Runs the bisection needs after the grid, at most."""
+    """Runs one bisection needs after the grid, at most."""
     step = max_hours / (GRID_POINTS - 1)
     return max(0, math.ceil(math.log2(step / tolerance_hours))) if step > tolerance_hours else 0
 
@@ -146,6 +225,8 @@ def hours_table(searches: list[Search], target: Constraint, max_hours: float) ->
         "policy",
         "expert-hours needed",
         target.objective.text,
+        "95% CI (bootstrap)",
+        "firm: the whole CI meets it",
         "residual error",
         "errors fixed",
         "expert-h spent",
@@ -159,12 +240,14 @@ def hours_table(searches: list[Search], target: Constraint, max_hours: float) ->
         if p is None:
             top = max(f.points, key=lambda q: q.expert_hours)
             cells = [f"not met with {max_hours:g} h", f"{top.statistic:.4g} at {max_hours:g} h"]
-            cells += ["—"] * 5
+            cells += [_interval(top)] + ["—"] * 6
         else:
             o = p.outcomes
             cells = [
                 f"{p.expert_hours:.1f}",
                 f"{p.statistic:.4g}",
+                _interval(p),
+                f"{f.firm.expert_hours:.1f} h" if f.firm else f"not within {max_hours:g} h",
                 f"{o['residual_error_rate']:.3f}",
                 f"{o['errors_fixed']:.1f}",
                 f"{o['expert_hours']:.1f}",
@@ -173,3 +256,9 @@ def hours_table(searches: list[Search], target: Constraint, max_hours: float) ->
             ]
         lines.append("| " + " | ".join([f.variant.label, *cells, str(len(f.points))]) + " |")
     return "\n".join(lines)
+
+
+def _interval(p: Point) -> str:
+    if math.isnan(p.statistic_low):
+        return "—"
+    return f"{p.statistic_low:.4g}–{p.statistic_high:.4g}"

@@ -8,12 +8,22 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from sim.config.validate import ConfigError
-from sim.study.hours import GRID_POINTS, Point, bisection_steps, parse_target, search
+from sim.study.hours import (
+    GRID_POINTS,
+    Point,
+    bisection_steps,
+    bootstrap_interval,
+    firmly_meets,
+    parse_target,
+    resampling,
+    search,
+)
 from sim.study.plan import Variant
 from tests.study.cli import study_cli
 
@@ -33,6 +43,32 @@ def test_bisection_finds_the_crossing_within_the_tolerance() -> None:
     assert found.needed.expert_hours - max(missed) <= 1.0
     assert len(found.points) == GRID_POINTS + bisection_steps(1000.0, 1.0)
     assert found.upper_misses == []
+
+
+def test_a_firm_budget_needs_the_whole_interval_to_meet_the_target() -> None:
+    def with_interval(h: float) -> Point:
+        value = 1.0 - h / 500.0
+        return Point(h, value, value <= 0.3, {}, value - 0.05, value + 0.05)
+
+    target = parse_target("mean(residual_error_rate) <= 0.3")
+    found = search(VARIANT, with_interval, 1000.0, 1.0, firm=lambda p: firmly_meets(p, target))
+    assert found.needed is not None
+    assert found.firm is not None
+    assert 350.0 <= found.needed.expert_hours <= 351.0
+    assert 375.0 <= found.firm.expert_hours <= 376.0  # the interval's top, 0.05 above, meets it
+    assert len(found.points) <= GRID_POINTS + 2 * bisection_steps(1000.0, 1.0)
+    assert not firmly_meets(Point(1.0, 0.1, True, {}), target)  # no interval, not firm
+
+
+def test_bootstrap_interval() -> None:
+    rng = np.random.default_rng(0)
+    resamples = resampling(200, rng)
+    assert resamples.shape == (1000, 200)
+    assert bootstrap_interval(np.full(200, 0.3), np.mean, resamples) == pytest.approx((0.3, 0.3))
+    values = rng.normal(1.0, 1.0, 200)
+    low, high = bootstrap_interval(values, np.mean, resamples)
+    assert low < values.mean() < high
+    assert high - low == pytest.approx(2 * 1.96 / np.sqrt(200), rel=0.25)
 
 
 def test_met_without_experts_and_never_met() -> None:
@@ -115,6 +151,11 @@ def test_hours_end_to_end(tmp_path: Path) -> None:
         assert needed["expert_hours"] - max(p["expert_hours"] for p in below) <= 0.5
         # the dollars and the calendar are lifted: the budget is what is spent
         assert needed["outcomes"]["expert_hours"] <= needed["expert_hours"] + 1e-9
+        assert needed["statistic_low"] <= needed["statistic"] <= needed["statistic_high"]
+        firm = s["firm"]
+        if firm is not None:
+            assert firm["expert_hours"] >= needed["expert_hours"]
+            assert firm["statistic_high"] <= 0.1
     assert f"| disagreement | {doc['searches'][0]['needed']['expert_hours']:.1f} |" in proc.stdout
 
 
