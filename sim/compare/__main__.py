@@ -1,9 +1,10 @@
-"""``python -m sim.compare BASE OTHER [OTHER ...] [--metrics M ...] [--out DIR]``: each run folder
-against the first, metric by metric: the difference with its 95% interval, paired replication
-by replication when the runs share a seed (common random numbers), the share of replications in
-which the run does better, and how much narrower pairing made the interval. Prints the tables
-and writes them (Markdown, JSON) with a figure to a new folder under ``DIR``
-(``outputs/comparisons``), which appears only when complete."""
+"""``python -m sim.compare BASE OTHER [OTHER ...] [--metrics M ...] [--out DIR]``: each run (a
+run or replay folder, or a sweep trial as ``<sweep folder>:<trial>``) against the first, metric
+by metric: the difference with its 95% interval, paired replication by replication when the
+runs share a seed (common random numbers), the share of replications in which the run does
+better and worse, and how much narrower pairing made the interval. Prints the tables and writes
+them (Markdown, JSON) with a figure to a new folder under ``DIR`` (``outputs/comparisons``),
+which appears only when complete."""
 
 from __future__ import annotations
 
@@ -57,10 +58,14 @@ def chosen_metrics(runs: list[RunResults], asked: list[str] | None) -> list[str]
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sim.compare", description=__doc__)
-    parser.add_argument("base", type=Path, help="the run folder the others are compared with")
-    parser.add_argument("others", type=Path, nargs="+", help="run folders to compare with it")
+    parser.add_argument(
+        "base", help="the run the others are compared with: a folder, or <sweep folder>:<trial>"
+    )
+    parser.add_argument("others", nargs="+", help="runs to compare with it, given the same way")
     parser.add_argument("--metrics", nargs="+", help="metrics to compare (default: the headline)")
-    parser.add_argument("--out", type=Path, default=Path("outputs/comparisons"))
+    parser.add_argument(
+        "--out", type=Path, default=Path("outputs/comparisons"), help="default: %(default)s"
+    )
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     if not writable_or_said(args.out, "--out"):
         return 2
