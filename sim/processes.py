@@ -58,7 +58,11 @@ class StepResult:
 
 def step(sc: Scenario, r: int, seed: np.random.SeedSequence, detail: Detail) -> StepResult:
     """Run replication ``r`` step by step and keep what ``detail`` asks for."""
-    res = run_replication(sc, seed)
+    return kept_of(sc, r, run_replication(sc, seed), detail)
+
+
+def kept_of(sc: Scenario, r: int, res: ReplicationResult, detail: Detail) -> StepResult:
+    """What ``detail`` asks to keep of replication ``r``'s result ``res``."""
     return StepResult(
         replication=r,
         metrics=np.array([res.metrics[name] for name in METRICS]),

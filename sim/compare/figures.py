@@ -31,8 +31,7 @@ def plot_differences(comparisons: list[Comparison], path: Path) -> None:
     for ax, metric in zip(axes.flat, metrics, strict=False):
         for i, c in enumerate(comparisons):
             if c.paired:
-                common = np.intersect1d(c.base.replication, c.other.replication)
-                d = c.other.column(metric, common) - c.base.column(metric, common)
+                d = c.paired_differences(metric)
                 d = d[~np.isnan(d)]
                 # A golden-ratio sequence spreads the dots evenly without drawing anything.
                 offset = ((np.arange(d.size) * 0.6180339887) % 1.0 - 0.5) * SPREAD

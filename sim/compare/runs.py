@@ -174,8 +174,17 @@ class Comparison:
     compared replication by replication."""
     same_draws: bool
     """Paired, and every setting the draws depend on is equal (common random numbers)."""
-    n_pairs: int
+    pairs: NDArray[np.int64]
+    """The replications both runs ran, when paired (else none)."""
     differences: dict[str, Difference]
+
+    @property
+    def n_pairs(self) -> int:
+        return int(self.pairs.size)
+
+    def paired_differences(self, metric: str) -> NDArray[np.float64]:
+        """``other - base`` of ``metric`` in each pair (NaN where either lacks it)."""
+        return self.other.column(metric, self.pairs) - self.base.column(metric, self.pairs)
 
 
 def compare(base: RunResults, other: RunResults, metrics: list[str]) -> Comparison:
@@ -184,12 +193,12 @@ def compare(base: RunResults, other: RunResults, metrics: list[str]) -> Comparis
     differing = differing_settings(base, other)
     paired = base.seed == other.seed
     same_draws = paired and not draw_sections(differing)
-    common = np.intersect1d(base.replication, other.replication)
+    pairs = np.intersect1d(base.replication, other.replication) if paired else np.zeros(0, np.int64)
     differences: dict[str, Difference] = {}
     for m in metrics:
         if paired:
             differences[m] = paired_difference(
-                base.column(m, common), other.column(m, common), metric_direction(m)
+                base.column(m, pairs), other.column(m, pairs), metric_direction(m)
             )
         else:
             differences[m] = unpaired_difference(base.metrics[m], other.metrics[m])
@@ -199,6 +208,6 @@ def compare(base: RunResults, other: RunResults, metrics: list[str]) -> Comparis
         differing=differing,
         paired=paired,
         same_draws=same_draws,
-        n_pairs=int(common.size) if paired else 0,
+        pairs=pairs,
         differences=differences,
     )

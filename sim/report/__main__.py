@@ -15,7 +15,7 @@ from sim import interrupt
 from sim.report.html import page
 from sim.report.run import is_run_dir, run_sections
 from sim.report.sweep import ReportError, is_sweep_dir, sweep_sections
-from sim.report.tables import results_kind, results_sections
+from sim.report.tables import KINDS, results_kind, results_sections
 from sim.sweep.storage import StorageError
 
 REPORT_DIR = "report"
@@ -42,13 +42,13 @@ def build(
             subtitle, sections = run_sections(folder, tmp)
             title = f"Run report: {folder.name}"
         elif (kind := results_kind(folder)) is not None:
-            subtitle, sections = results_sections(folder, tmp)
-            title = f"{kind} report: {folder.name}"
+            subtitle, sections = results_sections(folder, tmp, command=kind[1])
+            title = f"{kind[0]} report: {folder.name}"
         else:
             raise ReportError(
                 f"{folder}: neither a run folder (summary.json, replications.parquet), a "
                 "sweep folder (study.db, trials/) nor a comparison's or study's folder "
-                "(comparison.json, study.json, hours.json, stress.json)"
+                f"({', '.join(KINDS)})"
             )
         (tmp / "index.html").write_text(page(title, subtitle, sections))
         old = folder / f".{REPORT_DIR}.old-{os.getpid()}"

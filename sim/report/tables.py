@@ -28,9 +28,10 @@ TITLES = {
 }
 
 
-def results_kind(folder: Path) -> str | None:
-    """What wrote ``folder`` ("Comparison", "Stress test", ...), or None."""
-    return next((kind for name, (kind, _) in KINDS.items() if (folder / name).is_file()), None)
+def results_kind(folder: Path) -> tuple[str, str] | None:
+    """What ``folder`` holds and the command that wrote it (``("Comparison", "python -m
+    sim.compare")``, ...), or None."""
+    return next((kind for name, kind in KINDS.items() if (folder / name).is_file()), None)
 
 
 def markdown_blocks(text: str) -> list[tuple[list[str], list[str], list[list[str]]]]:
@@ -52,7 +53,7 @@ def markdown_blocks(text: str) -> list[tuple[list[str], list[str], list[list[str
     return blocks
 
 
-def results_sections(folder: Path, out: Path) -> tuple[str, list[Section]]:
+def results_sections(folder: Path, out: Path, command: str) -> tuple[str, list[Section]]:
     """Copy the figures into ``out``; return the page's subtitle and sections."""
     sections = []
     for md in sorted(
@@ -68,5 +69,4 @@ def results_sections(folder: Path, out: Path) -> tuple[str, list[Section]]:
     for png in sorted(folder.glob("*.png")):
         shutil.copy(png, out / png.name)
         sections.append(Section(png.stem.replace("_", " ").capitalize(), image=png.name))
-    command = next(c for name, (_, c) in KINDS.items() if (folder / name).is_file())
     return f"{folder}: the tables and figures written by {command}", sections

@@ -47,9 +47,8 @@ from sim.study.hours import (
     parse_target,
     resampling,
     search,
-    variant_root,
 )
-from sim.study.plan import Run, Variant, plan
+from sim.study.plan import Run, Variant, plan, variant_root
 from sim.study.rows import coverage_table, difference_table, outcome_table, simulate
 from sim.study.stress import (
     Range,
@@ -61,6 +60,8 @@ from sim.study.stress import (
 )
 from sim.study.stress import as_data as as_stress_data
 
+NO_RL = "downstream.rl.enabled=false"
+"""Every study leaves out the RL experiment, which none of its tables reads."""
 HOURS_BASE = ["budget.usd=inf", "budget.calendar_days=1095"]
 """What ``hours`` lifts unless the command line sets it: the dollars and the calendar, so that
 the expert-hours alone decide (as in ``+sweep=funders``)."""
@@ -110,9 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if not writable_or_said(args.out, "--out"):
         return 2
-    runs = or_one_line_error(
-        lambda: plan(variants, args.expert_hours, ["downstream.rl.enabled=false", *overrides])
-    )
+    runs = or_one_line_error(lambda: plan(variants, args.expert_hours, [NO_RL, *overrides]))
     if runs is None:
         return 2
     with tqdm(total=len(runs), unit="run", file=sys.stderr) as bar:
@@ -164,7 +163,7 @@ def stress_command(args: argparse.Namespace, variants: list[Variant], overrides:
 
     def planned() -> tuple[list[Range], list[str], list[StressRun]]:
         ranges = [Range.parse(t) for t in args.vary]
-        labels, runs = plan_stress(variants, ranges, ["downstream.rl.enabled=false", *overrides])
+        labels, runs = plan_stress(variants, ranges, [NO_RL, *overrides])
         return ranges, labels, runs
 
     made = or_one_line_error(planned)
@@ -209,7 +208,7 @@ def hours_command(args: argparse.Namespace, variants: list[Variant], overrides: 
     target = or_one_line_error(lambda: parse_target(args.target))
     if target is None or not writable_or_said(args.out, "--out"):
         return 2
-    base = [*HOURS_BASE, "downstream.rl.enabled=false", *overrides]
+    base = [*HOURS_BASE, NO_RL, *overrides]
     roots = or_one_line_error(lambda: [variant_root(v, base) for v in variants])
     if roots is None:
         return 2

@@ -15,11 +15,10 @@ import numpy as np
 from numpy.typing import NDArray
 from omegaconf import OmegaConf
 
-from sim.cli.compose import compose_config
 from sim.config.schema import RootConfig
 from sim.config.validate import ConfigError
 from sim.scenario import build_scenario
-from sim.study.plan import Variant, metrics_of
+from sim.study.plan import Variant, metrics_of, with_expert_hours
 from sim.sweep.objectives import Constraint, parse_constraint
 
 GRID_POINTS = 9
@@ -105,25 +104,19 @@ def evaluate(
     target: Constraint,
     resamples: NDArray[np.int64] | None = None,
 ) -> Point:
-    """Run ``root`` with ``hours`` expert-hours (and, at 0, no audit share to reserve); with
+    """Run ``root`` with ``hours`` expert-hours (:func:`~sim.study.plan.with_expert_hours`); with
     ``resamples`` (:func:`resampling`), the statistic's bootstrap interval too."""
-    policy = root.policy
-    if hours == 0:
-        policy = dataclasses.replace(
-            policy, estimation=dataclasses.replace(policy.estimation, audit_share=0.0)
-        )
-    root = dataclasses.replace(
-        root, policy=policy, budget=dataclasses.replace(root.budget, expert_hours=hours)
-    )
+    root = with_expert_hours(root, hours)
     metrics = metrics_of(build_scenario(root), root)
-    statistic = target.objective.value(metrics, OmegaConf.create({}))
+    empty = OmegaConf.create({})  # the config a config(...) statistic reads; targets have none
+    statistic = target.objective.value(metrics, empty)
     outcomes = {m: float(np.nanmean(metrics[m])) for m in OUTCOMES}
     if "calendar_days" in metrics:
         outcomes["calendar_days_q90"] = float(np.nanquantile(metrics["calendar_days"], 0.9))
-    meets = not target.violation(metrics, OmegaConf.create({})) > 0
+    meets = not target.violation(metrics, empty) > 0
     low = high = math.nan
     if resamples is not None:
-        metric, empty = target.objective.metric, OmegaConf.create({})
+        metric = target.objective.metric
         low, high = bootstrap_interval(
             metrics[metric], lambda x: target.objective.value({metric: x}, empty), resamples
         )
@@ -208,14 +201,6 @@ def bisection_steps(max_hours: float, tolerance_hours: float) -> int:
     """Runs one bisection needs after the grid, at most."""
     step = max_hours / (GRID_POINTS - 1)
     return max(0, math.ceil(math.log2(step / tolerance_hours))) if step > tolerance_hours else 0
-
-
-def variant_root(variant: Variant, overrides: list[str]) -> RootConfig:
-    """The variant's composed config (its budget is set per run)."""
-    root = compose_config([*overrides, f"policy={variant.policy}", *variant.overrides])
-    return dataclasses.replace(
-        root, progress=False, output=dataclasses.replace(root.output, write=False)
-    )
 
 
 def hours_table(searches: list[Search], target: Constraint, max_hours: float) -> str:

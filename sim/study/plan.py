@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.cli.compose import compose_values
+from sim.cli.compose import compose_config
 from sim.config.schema import RootConfig
 from sim.processes import process_count
 from sim.runner import RunResult, run_scenario
@@ -40,23 +40,41 @@ class Run:
     scenario: Scenario
 
 
+def variant_root(variant: Variant, overrides: list[str]) -> RootConfig:
+    """The variant's composed config, for a study's runs: no progress bar, no run folder."""
+    root = compose_config([*overrides, f"policy={variant.policy}", *variant.overrides])
+    return quiet(root)
+
+
+def quiet(root: RootConfig) -> RootConfig:
+    """``root`` without a progress bar or a run folder (a study reports its runs itself)."""
+    return dataclasses.replace(
+        root, progress=False, output=dataclasses.replace(root.output, write=False)
+    )
+
+
+def with_expert_hours(root: RootConfig, hours: float) -> RootConfig:
+    """``root`` with ``hours`` expert-hours; zero hours also switches off a learning policy's
+    audit, which has nothing to audit with."""
+    policy = root.policy
+    if hours == 0:
+        policy = dataclasses.replace(
+            policy, estimation=dataclasses.replace(policy.estimation, audit_share=0.0)
+        )
+    return dataclasses.replace(
+        root, policy=policy, budget=dataclasses.replace(root.budget, expert_hours=hours)
+    )
+
+
 def plan(variants: list[Variant], expert_hours: list[float], overrides: list[str]) -> list[Run]:
-    """Every run's validated config (a bad one raises before anything runs). Zero hours also
-    switches off a learning policy's audit, which has nothing to audit with."""
+    """Every run's validated config, each variant composed once and every budget and zero
+    hours applied to it (a bad one raises before anything runs)."""
     runs = []
     for v in variants:
-        budgets = sorted({0.0, *expert_hours})
-        values = [
-            [f"budget.expert_hours={hours}"]
-            + (["policy.estimation.audit_share=0"] if hours == 0 else [])
-            for hours in budgets
-        ]
-        roots = compose_values([*overrides, f"policy={v.policy}", *v.overrides], values)
-        for hours, root in zip(budgets, roots, strict=True):
-            root = dataclasses.replace(
-                root, progress=False, output=dataclasses.replace(root.output, write=False)
-            )
-            runs.append(Run(v, hours, root, build_scenario(root)))
+        root = variant_root(v, overrides)
+        for hours in sorted({0.0, *expert_hours}):
+            at_hours = with_expert_hours(root, hours)
+            runs.append(Run(v, hours, at_hours, build_scenario(at_hours)))
     return runs
 
 

@@ -33,7 +33,7 @@ def simulate(runs: list[Run], on_run: Callable[[Run], None] | None = None) -> li
                 "coverage": estimator_coverage(metrics),
             }
         )
-        compared.append({m: metrics[m] for m in COMPARED})
+        compared.append({m: metrics[m] for m, _, _ in COMPARED})
         if on_run is not None:
             on_run(run)
     first = {
@@ -46,7 +46,7 @@ def simulate(runs: list[Run], on_run: Callable[[Run], None] | None = None) -> li
             base = first[r["expert_hours"]]
             r["against_first"] = {
                 m: dataclasses.asdict(paired_difference(base[m], c[m], metric_direction(m)))
-                for m in COMPARED
+                for m, _, _ in COMPARED
             }
     base = {r["variant"]: _net(r) for r in rows if r["expert_hours"] == 0}
     for r in rows:
@@ -66,8 +66,14 @@ def _f(x: float, fmt: str) -> str:
     return "—" if x is None or (isinstance(x, float) and math.isnan(x)) else fmt.format(x)
 
 
-COMPARED = ("residual_error_rate", "errors_fixed", "correct_changed_wrongly", "expert_hours")
-"""The metrics whose paired differences from the first variant a study reports."""
+COMPARED = (
+    ("residual_error_rate", "residual error", ".3f"),
+    ("errors_fixed", "errors fixed", ".1f"),
+    ("correct_changed_wrongly", "wrong fixes", ".1f"),
+    ("expert_hours", "expert-h", ".1f"),
+)
+"""The metrics whose paired differences from the first variant a study reports: name, label
+and format."""
 
 OUTCOMES = (
     ("errors_fixed", "errors fixed", "{:.1f}"),
@@ -149,13 +155,13 @@ def difference_table(rows: list[dict[str, Any]]) -> str:
         return ""
     first = rows[0]["variant"]
     head = ["policy", "budget h"]
-    head += [f"{LABELS[m]} − {first} (95% CI)" for m in COMPARED]
+    head += [f"{label} − {first} (95% CI)" for _, label, _ in COMPARED]
     head.append("fewer / more wrong labels in")
     lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
     for r in against:
         cells = [r["variant"], f"{r['expert_hours']:g}"]
-        for m in COMPARED:
-            d, spec = r["against_first"][m], DIGITS[m]
+        for m, _, spec in COMPARED:
+            d = r["against_first"][m]
             low, high = number(d["low"], spec), number(d["high"], spec)
             ci = "" if math.isnan(d["low"]) else f" ({low} – {high})"
             cells.append(number(d["mean"], spec, signed=True) + ci)
@@ -166,17 +172,3 @@ def difference_table(rows: list[dict[str, Any]]) -> str:
         )
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
-
-
-LABELS = {
-    "residual_error_rate": "residual error",
-    "errors_fixed": "errors fixed",
-    "correct_changed_wrongly": "wrong fixes",
-    "expert_hours": "expert-h",
-}
-DIGITS = {
-    "residual_error_rate": ".3f",
-    "errors_fixed": ".1f",
-    "correct_changed_wrongly": ".1f",
-    "expert_hours": ".1f",
-}

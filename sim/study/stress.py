@@ -19,7 +19,7 @@ from sim.config.schema import RootConfig
 from sim.config.validate import ConfigError
 from sim.metrics import summarize
 from sim.scenario import Scenario, build_scenario
-from sim.study.plan import Variant, metrics_of
+from sim.study.plan import Variant, metrics_of, quiet
 
 MAX_KEYS = 6
 """At most 2**6 = 64 corners."""
@@ -103,10 +103,7 @@ def plan_stress(
             key = str(err).split("=")[0]
             given = next((r.text for r in ranges if r.key == key), key)
             raise ConfigError("--vary", given, "a setting with a number, not a group") from None
-        for i, root in enumerate(roots):
-            root = dataclasses.replace(
-                root, progress=False, output=dataclasses.replace(root.output, write=False)
-            )
+        for i, root in enumerate(map(quiet, roots)):
             runs.append(StressRun(v, i, root, build_scenario(root)))
     return [label for label, _ in labelled], runs
 

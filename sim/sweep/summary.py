@@ -9,15 +9,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import optuna
 import yaml
 from optuna.study import StudyDirection
 from optuna.trial import FrozenTrial, TrialState
 
 from sim.cli.summary import number
-from sim.compare.paired import paired_difference
-from sim.compare.runs import RunError, load_run
+from sim.compare.runs import RunError, compare, load_run
 from sim.sweep.objectives import parse_objective
 
 RUNNER_UPS = 3
@@ -104,9 +102,10 @@ class RunnerUp:
 
 def runner_ups(study: optuna.Study, objectives: Sequence[str], sweep_dir: Path) -> list[RunnerUp]:
     """For one ``mean(METRIC)`` objective: the next :data:`RUNNER_UPS` feasible trials by
-    value, each paired with the best on the metric, replication by replication (every trial
-    runs from the same seed); empty for other objectives, or when the best trial's
-    replications are not in ``sweep_dir`` (a trial whose table is missing is left out)."""
+    value, each against the best on the metric with :func:`~sim.compare.runs.compare`
+    (replication by replication, as every trial runs from the same seed); empty for other
+    objectives, or when the best trial's replications are not in ``sweep_dir`` (a trial whose
+    table is missing is left out)."""
     if len(objectives) != 1 or len(study.directions) != 1:
         return []
     objective = parse_objective("sweep.objectives", objectives[0])
@@ -133,9 +132,7 @@ def runner_ups(study: optuna.Study, objectives: Sequence[str], sweep_dir: Path) 
             other = load_run(f"{sweep_dir}:{trial}")
         except RunError:
             continue
-        common = np.intersect1d(top.replication, other.replication)
-        metric = objective.metric
-        d = paired_difference(top.column(metric, common), other.column(metric, common))
+        d = compare(top, other, [objective.metric]).differences[objective.metric]
         params = trials[trial].params
         changed = {k: v for k, v in params.items() if best[0].params.get(k) != v}
         out.append(RunnerUp(trial, value, d.mean, d.low, d.high, d.n, changed))

@@ -11,6 +11,8 @@ the trace's expert labels (a CSV under ``<output.dir>/queues/``)."""
 from __future__ import annotations
 
 import argparse
+import csv
+import io
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -297,21 +299,35 @@ def queue_command(
         print(f"error: {err}", file=sys.stderr)
         return 2
     hours = q.cumulative_hours
-    lines = ["rank,item_id,stratum,group,key,expected_minutes,cumulative_expert_hours"]
+    text = io.StringIO()
+    table = csv.writer(text, lineterminator="\n")
+    table.writerow(
+        [
+            "rank",
+            "item_id",
+            "stratum",
+            "group",
+            "key",
+            "expected_minutes",
+            "cumulative_expert_hours",
+        ]
+    )
     for rank, (item, key, minutes, cum) in enumerate(
         zip(q.item, q.key, q.expected_minutes, hours, strict=True), start=1
     ):
-        row = [
-            str(rank),
-            trace.item_id[item],
-            trace.strata[trace.stratum[item]],
-            trace.groups[trace.group[item]],
-            f"{key:.6g}",
-            f"{minutes:.2f}",
-            f"{cum:.3f}",
-        ]
-        lines.append(",".join(_csv_cell(c) for c in row))
-    write_text_atomic(out, "\n".join(lines) + "\n")
+        table.writerow(
+            [
+                rank,
+                trace.item_id[item],
+                trace.strata[trace.stratum[item]],
+                trace.groups[trace.group[item]],
+                f"{key:.6g}",
+                f"{minutes:.2f}",
+                f"{cum:.3f}",
+            ]
+        )
+    write_text_atomic(out, text.getvalue())
+    lines = text.getvalue().splitlines()
     budget = root.budget.expert_hours
     for_queue = budget - q.reserved_hours
     within = int(np.searchsorted(hours, for_queue, side="right"))
@@ -331,13 +347,6 @@ def queue_command(
         print(f"  ... {len(lines) - QUEUE_SHOWN - 1} more")
     print(f"queue: {out}")
     return 0
-
-
-def _csv_cell(text: str) -> str:
-    """A CSV field, quoted when it holds a comma, a quote or a line break."""
-    if any(c in text for c in ',"\n'):
-        return '"' + text.replace('"', '""') + '"'
-    return text
 
 
 def main(argv: list[str] | None = None) -> int:

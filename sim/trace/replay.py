@@ -17,7 +17,7 @@ from sim.model.benchmark import Benchmark, Strata
 from sim.model.errors import ErrorMode
 from sim.model.experts import ExpertPool
 from sim.model.verifiers import AuditResult, RecomputeResult
-from sim.records import Columns, event_columns, item_columns
+from sim.processes import Detail, kept_of
 from sim.replication import STREAMS, ReplicationResult, finish_replication
 from sim.runner import RunResult, replication_seeds
 from sim.scenario import Scenario, build_scenario
@@ -136,24 +136,24 @@ def replay_run(
     """``replications`` replays (only expert draws and calendars vary) as a run's result, with
     the item and event records of the first few, and the first replay in full."""
     sc, bench, audit, recompute = replay_scenario(trace, root)
-    table = np.empty((replications, len(METRICS)))
-    board = np.empty((replications, sc.models.n_models, 3))
-    items: list[Columns] = []
-    events: list[Columns] = []
-    first: ReplicationResult | None = None
+    detail = Detail(item_replications, event_replications, label_replications=1)
+    steps = []
     for r, ss in enumerate(replication_seeds(seed, replications)):
         interrupt.check()
         res = finish_replication(sc, bench, audit, recompute, stream_states(ss, len(STREAMS)))
-        table[r] = [res.metrics[m] for m in METRICS]
-        board[r] = res.board
-        if r < item_replications:
-            items.append(item_columns(r, res, sc.rule))
-        if r < event_replications and res.log.n_reviews:
-            events.append(event_columns(r, res, sc.rule))
-        first = first or res
-    assert first is not None
+        steps.append(kept_of(sc, r, res, detail))
+    table = np.array([s.metrics for s in steps])
     metrics = {m: table[:, j].copy() for j, m in enumerate(METRICS)}
-    return sc, RunResult(metrics, items, events, board, labels=[]), first
+    result = RunResult(
+        metrics,
+        [s.items for s in steps if s.items is not None],
+        [s.events for s in steps if s.events is not None],
+        np.array([s.board for s in steps]),
+        labels=[],
+    )
+    first = steps[0].full
+    assert first is not None
+    return sc, result, first
 
 
 def replay(

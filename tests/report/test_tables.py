@@ -41,7 +41,7 @@ def test_report_of_a_comparison(tmp_path: Path) -> None:
     b = write_run(tmp_path / "b", [0, 1, 2], [0.2, 0.2, 0.1], policy__name="learning")
     assert compare_main([str(a), str(b), "--out", str(tmp_path / "c")]) == 0
     (folder,) = (tmp_path / "c").iterdir()
-    assert results_kind(folder) == "Comparison"
+    assert results_kind(folder) == ("Comparison", "python -m sim.compare")
     page = build(folder)
     html = page.read_text()
     assert re.findall(r"<h2>([^<]+)</h2>", html) == ["Runs compared", "B against A", "Differences"]
