@@ -16,6 +16,7 @@ from sim.engines.base import ReviewLog, ReviewProblem
 from sim.engines.plain_loop import PlainLoopEngine
 from sim.engines.threads import available_cpus, run_interleaved
 from sim.engines.warmup import finish_helper, start_helper
+from sim.kernels.learning_loop import learning_review_loop
 from sim.kernels.replications import run_replications
 from sim.kernels.review_loop import review_loop
 from sim.model.agreement import rule_array
@@ -64,55 +65,17 @@ class NumbaEngine:
 
     def review(self, problem: ReviewProblem, policy: Policy) -> ReviewLog:
         if self.has_python_hooks(type(policy)):
-            return PlainLoopEngine().review(problem, policy)
+            hooks = policy.compiled_hooks()
+            if hooks is None:
+                return PlainLoopEngine().review(problem, policy)
+            return _review_with_compiled_hooks(problem, policy, hooks)
         n = problem.n_items
         log = np.empty((3 * int(np.isfinite(problem.keys).sum()), 9))
         expert_label = np.full(n, np.nan)
         reviewed = np.zeros(n, dtype=np.bool_)
-        pool, cal, draws = problem.pool, problem.calendar, problem.draws
-        m = review_loop(
-            problem.keys,
-            problem.group,
-            problem.value_kind,
-            problem.truth,
-            draws.stratum,
-            draws.key,
-            draws.value_min,
-            draws.value_max,
-            draws.n_categories,
-            draws.complexity,
-            draws.median_minutes,
-            draws.sigma,
-            draws.profile,
-            pool.specialty,
-            float(pool.outside_specialty_slowdown),
-            pool.usd_per_hour,
-            pool.error_probability,
-            cal.window_start,
-            cal.window_end,
-            cal.offsets,
-            float(problem.budget_seconds),
-            float(problem.budget_usd),
-            bool(pool.double_review),
-            rule_array(problem.rule),
-            log,
-            expert_label,
-            reviewed,
-        )
-        rows = log[:m]
-        return ReviewLog(
-            item=rows[:, 0].astype(np.int64),
-            expert=rows[:, 1].astype(np.int64),
-            stage=rows[:, 2].astype(np.int8),
-            start_second=rows[:, 3].copy(),
-            finish_second=rows[:, 4].copy(),
-            work_seconds=rows[:, 5].copy(),
-            usd=rows[:, 6].copy(),
-            label=rows[:, 7].copy(),
-            n_segments=rows[:, 8].astype(np.int64),
-            expert_label=expert_label,
-            reviewed=reviewed,
-        )
+        loop: Any = review_loop  # called with unpacked arguments, which mypy cannot count
+        m = loop(*_problem_arrays(problem), log, expert_label, reviewed)
+        return _log_of(log[:m], expert_label, reviewed)
 
     def run_replications(
         self, sc: Scenario, seeds: list[np.random.SeedSequence], n_metrics: int
@@ -209,3 +172,71 @@ def _scenario_arrays(sc: Scenario) -> tuple[Any, ...]:
         sc.models.accuracy,
         sc.models.blind_spot,
     )
+
+
+def _problem_arrays(problem: ReviewProblem) -> tuple[Any, ...]:
+    """The review problem as the leading arguments of the loop kernels."""
+    pool, cal, draws = problem.pool, problem.calendar, problem.draws
+    return (
+        problem.keys,
+        problem.group,
+        problem.value_kind,
+        problem.truth,
+        draws.stratum,
+        draws.key,
+        draws.value_min,
+        draws.value_max,
+        draws.n_categories,
+        draws.complexity,
+        draws.median_minutes,
+        draws.sigma,
+        draws.profile,
+        pool.specialty,
+        float(pool.outside_specialty_slowdown),
+        pool.usd_per_hour,
+        pool.error_probability,
+        cal.window_start,
+        cal.window_end,
+        cal.offsets,
+        float(problem.budget_seconds),
+        float(problem.budget_usd),
+        bool(pool.double_review),
+        rule_array(problem.rule),
+    )
+
+
+def _log_of(
+    rows: NDArray[np.float64], expert_label: NDArray[np.float64], reviewed: NDArray[np.bool_]
+) -> ReviewLog:
+    return ReviewLog(
+        item=rows[:, 0].astype(np.int64),
+        expert=rows[:, 1].astype(np.int64),
+        stage=rows[:, 2].astype(np.int8),
+        start_second=rows[:, 3].copy(),
+        finish_second=rows[:, 4].copy(),
+        work_seconds=rows[:, 5].copy(),
+        usd=rows[:, 6].copy(),
+        label=rows[:, 7].copy(),
+        n_segments=rows[:, 8].astype(np.int64),
+        expert_label=expert_label,
+        reviewed=reviewed,
+    )
+
+
+def _review_with_compiled_hooks(
+    problem: ReviewProblem, policy: Policy, hooks: tuple[Any, ...]
+) -> ReviewLog:
+    """The reviews of a policy whose hooks have a compiled form
+    (:meth:`~sim.policies.base.Policy.compiled_hooks`), in
+    :func:`~sim.kernels.learning_loop.learning_review_loop`."""
+    n = problem.n_items
+    log = np.empty((3 * n, 9))
+    expert_label = np.full(n, np.nan)
+    reviewed = np.zeros(n, dtype=np.bool_)
+    unreviewed = np.zeros(n, dtype=np.bool_)
+    loop: Any = learning_review_loop
+    m, audit_items, frozen = loop(
+        *_problem_arrays(problem), *hooks, unreviewed, log, expert_label, reviewed
+    )
+    policy.after_compiled_loop(audit_items, unreviewed if frozen else None)
+    return _log_of(log[:m], expert_label, reviewed)

@@ -23,6 +23,7 @@ Optional hooks (the defaults do nothing; ``learning`` uses them):
   world's :class:`RerunResult` comes back to :meth:`Policy.finalize`.
 * :meth:`Policy.estimates`: the policy's estimates of what remains wrong (metric names of
   :data:`sim.metrics.ESTIMATE_METRIC_DOCS`).
+* :meth:`Policy.compiled_hooks`: the hooks' state as arrays for a compiled event loop.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -166,6 +167,19 @@ class Policy(ABC):
     def rerun_strata(self) -> IntArray:
         """Strata whose pipeline should be re-run with a rule a verdict corrected."""
         return np.zeros(0, dtype=np.int64)
+
+    def compiled_hooks(self) -> tuple[Any, ...] | None:
+        """The policy's state and numbers for a compiled event loop that runs its hooks
+        (``learning``: :func:`sim.kernels.learning_loop.learning_review_loop`), or None: the
+        Numba engine then runs its reviews on the plain-Python loop."""
+        return None
+
+    def after_compiled_loop(
+        self, audit_items: IntArray, unreviewed_at_freeze: NDArray[np.bool_] | None
+    ) -> None:
+        """Take over what the compiled loop decided for the policy (see
+        :meth:`compiled_hooks`)."""
+        raise NotImplementedError(f"policy {self.name!r} has no compiled hooks")
 
     @abstractmethod
     def finalize(

@@ -18,13 +18,13 @@ measures exactly the labels the unaudited items keep."""
 from __future__ import annotations
 
 import math
-from collections import deque
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from sim.estimation import Counts, audit_estimate, naive_estimate, ppi_estimate
-from sim.kernels.agreement import agrees_one
+from sim.kernels import learning as kernel
 from sim.kernels.beliefs import fallback_wrong, optimistic_probabilities, queue_keys
 from sim.model.agreement import agrees, rule_array
 from sim.policies.base import (
@@ -40,6 +40,7 @@ from sim.policies.beliefs import CONTENTIOUS, Beliefs, beta_mean_sd, item_classe
 from sim.policies.predictor import features, predicted_wrong
 
 TRIAGE, DRAINING, AUDIT, DONE = "triage", "draining", "audit", "done"
+PHASES = {kernel.TRIAGE: TRIAGE, kernel.DRAINING: DRAINING, kernel.AUDIT: AUDIT, kernel.DONE: DONE}
 FIRST_ROUND = 1.0e3
 """Key offset that puts each stratum's first item ahead of everything (diversity); keys are
 minus corrections per minute, above -1e3 for any review of at least 0.001 minutes."""
@@ -89,23 +90,87 @@ class LearningTriage(Policy):
         assert rc is not None
         self.consensus, self.recomputed = rc.consensus, rc.label
         self._rule = rule_array(evidence.rule)
+        self.stream = np.array(stream, dtype=np.uint64)
         self.has_verdict = np.zeros(n, dtype=bool)
         self.verdict = np.full(n, np.nan)
         self.triage_verdict = np.zeros(n, dtype=bool)
         self.accepted = np.zeros(n_strata, dtype=bool)
         self.rerun_requested = np.zeros(n_strata, dtype=bool)
-        self.window: deque[tuple[bool, float]] = deque(maxlen=c.stopping.yield_window)
-        self.phase = TRIAGE
+        self.window_wrong = np.zeros(c.stopping.yield_window)
+        self.window_minutes = np.zeros(c.stopping.yield_window)
+        self.status = np.zeros(3, dtype=np.int64)  # phase, verdicts in the window, next slot
+        self.params = self._params(evidence, z_one_sided(c.stopping.confidence))
         self.audit_items = np.zeros(0, dtype=np.int64)
         self.frozen: tuple[NDArray[np.bool_], FloatArray, NDArray[np.bool_]] | None = None
-        self.by_stratum = [np.flatnonzero(evidence.stratum == s) for s in range(n_strata)]
+        self.stratum_items = np.argsort(evidence.stratum, kind="stable").astype(np.int64)
+        self.stratum_start = np.searchsorted(
+            evidence.stratum[self.stratum_items], np.arange(n_strata + 1)
+        ).astype(np.int64)
         keys = self._keys(np.arange(n))
         if c.learning.diversity:
-            for items in self.by_stratum:
+            for s in range(n_strata):
+                items = self.stratum_items[self.stratum_start[s] : self.stratum_start[s + 1]]
                 if items.size:
                     first = items[np.argmin(keys[items])]
                     keys[first] -= FIRST_ROUND
         return keys
+
+    def _params(self, evidence: Evidence, z: float) -> FloatArray:
+        """The numbers the verdict kernels take (:mod:`sim.kernels.learning`, ``P_*``)."""
+        c = self.config
+        params = np.zeros(kernel.N_PARAMS)
+        params[kernel.P_STRENGTH] = c.learning.prior_strength
+        params[kernel.P_PRIOR_RECOMPUTE_RIGHT] = c.learning.prior_recompute_right
+        params[kernel.P_UCB_WIDTH] = c.learning.ucb_width if c.learning.strategy == "ucb" else 0.0
+        params[kernel.P_ACCEPT_THRESHOLD] = c.amplification.accept_threshold
+        params[kernel.P_ACCEPT_MIN_VERDICTS] = c.amplification.accept_min_verdicts
+        params[kernel.P_RERUN_SYSTEMATIC] = float(c.amplification.rerun_systematic)
+        params[kernel.P_MIN_ERRORS_PER_HOUR] = c.stopping.min_errors_per_expert_hour
+        params[kernel.P_RESIDUAL_TARGET] = c.stopping.residual_target
+        params[kernel.P_Z] = z
+        params[kernel.P_EXPERT_ERROR] = evidence.expert_error_probability
+        share = c.estimation.audit_share
+        params[kernel.P_AUDIT_SHARE] = share
+        params[kernel.P_RESERVE_SECONDS] = share * evidence.expert_hours_budget * 3600.0
+        return params
+
+    @property
+    def phase(self) -> str:
+        return PHASES[int(self.status[kernel.PHASE])]
+
+    def _set_phase(self, phase: int) -> None:
+        self.status[kernel.PHASE] = phase
+
+    def _evidence_arrays(self) -> tuple[Any, ...]:
+        ev = self.ev
+        return (
+            ev.stratum,
+            self.cls,
+            ev.value_kind,
+            ev.original,
+            self.consensus,
+            self.recomputed,
+            self.minutes,
+            self.contentious,
+            self._rule,
+        )
+
+    def _state_arrays(self) -> tuple[Any, ...]:
+        b = self.beliefs
+        return (
+            self.has_verdict,
+            self.verdict,
+            self.triage_verdict,
+            b.wrong,
+            b.seen,
+            b.rc_right,
+            b.rc_seen,
+            self.accepted,
+            self.rerun_requested,
+            self.window_wrong,
+            self.window_minutes,
+            self.status,
+        )
 
     # -- beliefs -> keys -----------------------------------------------------------------------
 
@@ -143,72 +208,48 @@ class LearningTriage(Policy):
     # -- verdicts ------------------------------------------------------------------------------
 
     def on_verdict(self, item: int, label: float) -> tuple[IntArray, FloatArray]:
-        self.has_verdict[item] = True
-        self.verdict[item] = label
-        if self.phase in (AUDIT, DONE):
-            return np.zeros(0, dtype=np.int64), np.zeros(0)
-        self.triage_verdict[item] = True
-        kind = int(self.ev.value_kind[item])
-        s, cls = int(self.ev.stratum[item]), int(self.cls[item])
-        original_wrong = not agrees_one(float(self.ev.original[item]), label, kind, self._rule)
-        recompute_right = bool(self.consensus[item]) and agrees_one(
-            float(self.recomputed[item]), label, kind, self._rule
+        record: Any = kernel.record_verdict  # unpacked arguments, which mypy cannot count
+        action = record(
+            item,
+            float(label),
+            *self._evidence_arrays(),
+            *self._state_arrays(),
+            self.beliefs.prior_original_wrong,
+            self.params,
         )
-        self.beliefs.update(s, cls, original_wrong, recompute_right)
-        self.window.append((original_wrong, float(self.minutes[item])))
-        amp = self.config.amplification
-        if original_wrong and amp.rerun_systematic:
-            self.rerun_requested[s] = True
-        if cls == CONTENTIOUS and not self.accepted[s]:
-            ra, rb = self.beliefs.recompute_right_params()
-            if (
-                self.beliefs.rc_seen[s] >= amp.accept_min_verdicts
-                and ra[s] / (ra[s] + rb[s]) >= amp.accept_threshold
-            ):
-                self.accepted[s] = True
-        if self.phase == TRIAGE and self._should_stop():
+        if action == kernel.STOP_TRIAGE:
             return self._stop_triage()
-        if self.phase != TRIAGE:
-            return np.zeros(0, dtype=np.int64), np.zeros(0)
-        items = self.by_stratum[s][~self.has_verdict[self.by_stratum[s]]]
-        return items, self._keys(items)
-
-    def _should_stop(self) -> bool:
-        st = self.config.stopping
-        if st.min_errors_per_expert_hour > 0 and len(self.window) == self.window.maxlen:
-            found = sum(w for w, _ in self.window)
-            hours = sum(m for _, m in self.window) / 60.0
-            if found / hours < st.min_errors_per_expert_hour:
-                return True
-        if st.residual_target > 0:
-            return self._residual_upper_bound(st.confidence) < st.residual_target
-        return False
+        if action == kernel.REQUEUE_STRATUM:
+            s = int(self.ev.stratum[item])
+            items = kernel.open_items_of_stratum(
+                s, self.stratum_items, self.stratum_start, self.has_verdict
+            )
+            return items, self._keys(items)
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
 
     def _residual_upper_bound(self, confidence: float) -> float:
-        """One-sided upper bound of the residual error rate implied by the beliefs: expected
-        errors of unreviewed items (their cells' posterior means) and of verdicts, with the
-        cells' posterior variance and the items' binomial variance."""
-        a, b = self.beliefs.original_wrong_params()
-        ra, rb = self.beliefs.recompute_right_params()
-        p_ow, sd_ow = beta_mean_sd(a, b)
-        p_rr, sd_rr = beta_mean_sd(ra, rb)
-        open_items = np.flatnonzero(~self.has_verdict)
-        p, adopt = self._fallback(open_items, p_ow, p_rr)
-        s, cls = self.ev.stratum[open_items], self.cls[open_items]
-        sd = np.where(adopt, sd_rr[s], sd_ow[s, cls])
-        cell = np.where(adopt, s * 4 + 3, s * 4 + cls)
-        n_cells = 4 * self.ev.n_strata
-        per_cell = np.bincount(cell, weights=sd, minlength=n_cells).astype(np.float64)
-        count = np.bincount(cell, minlength=n_cells).astype(np.float64)
-        cell_sd = np.divide(per_cell, count, out=np.zeros(n_cells), where=count > 0)
-        e = self.ev.expert_error_probability
-        reviewed = float(self.has_verdict.sum())
-        mean = float(p.sum()) + e * reviewed
-        var = float(((count * cell_sd) ** 2).sum() + (p * (1 - p)).sum()) + e * (1 - e) * reviewed
-        return (mean + z_one_sided(confidence) * math.sqrt(var)) / self.ev.n_items
+        """One-sided upper bound of the residual error rate the beliefs imply
+        (:func:`sim.kernels.learning.residual_upper_bound`)."""
+        params = self.params.copy()
+        params[kernel.P_Z] = z_one_sided(confidence)
+        ev, b = self.ev, self.beliefs
+        return float(
+            kernel.residual_upper_bound(
+                ev.stratum,
+                self.cls,
+                self.contentious,
+                self.has_verdict,
+                b.wrong,
+                b.seen,
+                b.rc_right,
+                b.rc_seen,
+                b.prior_original_wrong,
+                params,
+            )
+        )
 
     def _stop_triage(self) -> tuple[IntArray, FloatArray]:
-        self.phase = DRAINING
+        self._set_phase(kernel.DRAINING)
         items = np.flatnonzero(~self.has_verdict)
         return items, np.full(items.size, np.inf)
 
@@ -228,23 +269,55 @@ class LearningTriage(Policy):
             self._freeze()
             left = np.flatnonzero(~self.has_verdict)
             if self.config.estimation.audit_share == 0 or left.size == 0:
-                self.phase = DONE
+                self._set_phase(kernel.DONE)
                 return nothing
-            # The items left in a random order, as many as the audit's share could buy (a
-            # quarter more, so the budget rather than the count usually ends it): the reviewed
-            # ones are a simple random sample of them. After an early stop, the rest of the
-            # budget stays unspent.
-            self.phase = AUDIT
+            # The reviewed items of the audit are a simple random sample of those triage left.
+            # After an early stop, the rest of the budget stays unspent.
+            self._set_phase(kernel.AUDIT)
             share_minutes = self.config.estimation.audit_share * self.ev.expert_hours_budget * 60
-            k = min(left.size, math.ceil(1.25 * share_minutes / float(self.minutes[left].mean())))
-            self.audit_items = np.sort(self.rng.choice(left, size=k, replace=False))
-            return self.audit_items, self.rng.permutation(k).astype(np.float64)
-        self.phase = DONE
+            self.audit_items, keys = kernel.audit_sample(
+                self.rng, left, self.minutes, share_minutes
+            )
+            return self.audit_items, keys
+        self._set_phase(kernel.DONE)
         return nothing
 
-    def _freeze(self) -> None:
+    def compiled_hooks(self) -> tuple[Any, ...] | None:
+        """The arguments of :func:`sim.kernels.learning_loop.learning_review_loop` after the
+        review problem's, when the compiled loop can run this policy (every strategy but
+        ``thompson``, whose beliefs are sampled with NumPy's generator); else None."""
+        if self.config.learning.strategy == "thompson":
+            return None
+        return (
+            self.cls,
+            self.contentious,
+            self.minutes,
+            self.ev.original,
+            self.consensus,
+            self.recomputed,
+            self.stratum_items,
+            self.stratum_start,
+            *self._state_arrays(),
+            self.beliefs.prior_original_wrong,
+            self.params,
+            self.stream,
+            float(self.ev.expert_hours_budget),
+        )
+
+    def after_compiled_loop(
+        self, audit_items: IntArray, unreviewed_at_freeze: NDArray[np.bool_] | None
+    ) -> None:
+        """Take what the compiled loop decided: the audit's items, and the items without a
+        verdict when what unreviewed items keep was frozen (the beliefs have not changed
+        since)."""
+        self.audit_items = audit_items
+        if unreviewed_at_freeze is not None:
+            self._freeze(unreviewed_at_freeze)
+
+    def _freeze(self, unreviewed: NDArray[np.bool_] | None = None) -> None:
         """Fix what every item without a verdict keeps: the recomputed label where the
-        beliefs' means make it likelier right; and the predicted probability it is wrong."""
+        beliefs' means make it likelier right; and the predicted probability it is wrong.
+        ``unreviewed``: the items without a verdict at that moment (now, by default)."""
         if self.frozen is not None:
             return
         a, b = self.beliefs.original_wrong_params()
@@ -257,7 +330,8 @@ class LearningTriage(Policy):
             self.recomputed,
             self.ev.original,
         )
-        self.frozen = (adopt, self._predict(kept, f_cell), ~self.has_verdict)
+        open_items = ~self.has_verdict if unreviewed is None else unreviewed
+        self.frozen = (adopt, self._predict(kept, f_cell), open_items)
 
     def _predict(self, kept: FloatArray, f_cell: FloatArray) -> FloatArray:
         """Item-level P(the kept label is wrong) for PPI++, learnt from triage's verdicts."""

@@ -26,10 +26,17 @@ from sim.replication import ReplicationResult, run_replication
 from sim.scenario import build_scenario
 
 GROUPS = ("lab", "risk", "date")
+POLICIES = ("none", "random", "disagreement", "phased", "learning")
+STRATEGIES = ("thompson", "ucb", "greedy")
 
 
 @st.composite
-def scenarios(draw: st.DrawFn) -> RootConfig:
+def scenarios(
+    draw: st.DrawFn,
+    policies: tuple[str, ...] = POLICIES,
+    strategies: tuple[str, ...] = STRATEGIES,
+) -> RootConfig:
+    """Small scenarios with any of ``policies`` (``learning`` with any of ``strategies``)."""
     n_strata = draw(st.integers(1, 4))
     strata = []
     for i in range(n_strata):
@@ -47,7 +54,7 @@ def scenarios(draw: st.DrawFn) -> RootConfig:
                 complexity=draw(st.sampled_from([0.5, 1.0, 3.0])),
             )
         )
-    policy = draw(st.sampled_from(["none", "random", "disagreement", "phased", "learning"]))
+    policy = draw(st.sampled_from(policies))
     n_experts = draw(st.integers(1, 4))
     pool = []
     for e in range(n_experts):
@@ -88,7 +95,7 @@ def scenarios(draw: st.DrawFn) -> RootConfig:
     )
     if policy == "learning":
         p = cfg.policy
-        p.learning.strategy = draw(st.sampled_from(["thompson", "ucb", "greedy"]))
+        p.learning.strategy = draw(st.sampled_from(strategies))
         p.learning.diversity = draw(st.booleans())
         p.amplification.accept_threshold = draw(st.sampled_from([0.5, 0.9]))
         p.amplification.accept_min_verdicts = draw(st.sampled_from([1, 3]))

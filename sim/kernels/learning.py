@@ -1,0 +1,327 @@
+"""The learning policy's reaction to a verdict, over arrays: the belief update, the stopping
+rules and the stratum's new queue keys. :class:`sim.policies.learning.LearningTriage` calls these
+from Python (either engine), and :func:`sim.kernels.learning_loop.learning_review_loop` calls
+them inside the compiled event loop, so the policy is written once.
+
+State, mutated in place: ``has_verdict``, ``verdict``, ``triage_verdict`` ``(n,)``; the belief
+counts ``wrong``, ``seen`` ``(S, 3)`` and ``rc_right``, ``rc_seen`` ``(S,)``
+(:mod:`sim.kernels.beliefs`); ``accepted``, ``rerun_requested`` ``(S,)``; the last verdicts'
+``window_wrong`` and ``window_minutes`` ``(W,)`` as a ring; ``status`` int64 ``[phase, verdicts
+in the window, next ring slot]``. ``params`` is float64 (the ``P_*`` indices)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from sim.kernels.agreement import agrees_one
+from sim.kernels.beliefs import (
+    fallback_wrong,
+    optimistic_probabilities,
+    original_wrong_params,
+    pairwise_sum,
+    queue_keys,
+    recompute_right_params,
+)
+
+TRIAGE, DRAINING, AUDIT, DONE = 0, 1, 2, 3
+PHASE, WINDOW_COUNT, WINDOW_NEXT = 0, 1, 2
+NOTHING, REQUEUE_STRATUM, STOP_TRIAGE = 0, 1, 2
+CONTENTIOUS = 0
+
+(
+    P_STRENGTH,
+    P_PRIOR_RECOMPUTE_RIGHT,
+    P_UCB_WIDTH,
+    P_ACCEPT_THRESHOLD,
+    P_ACCEPT_MIN_VERDICTS,
+    P_RERUN_SYSTEMATIC,
+    P_MIN_ERRORS_PER_HOUR,
+    P_RESIDUAL_TARGET,
+    P_Z,
+    P_EXPERT_ERROR,
+    P_RESERVE_SECONDS,
+    P_AUDIT_SHARE,
+) = range(12)
+N_PARAMS = 12
+
+
+@njit(cache=True)
+def record_verdict(
+    item: int,
+    label: float,
+    stratum: np.ndarray,
+    item_class: np.ndarray,
+    value_kind: np.ndarray,
+    original: np.ndarray,
+    consensus: np.ndarray,
+    recomputed: np.ndarray,
+    minutes: np.ndarray,
+    contentious: np.ndarray,
+    rule: np.ndarray,
+    has_verdict: np.ndarray,
+    verdict: np.ndarray,
+    triage_verdict: np.ndarray,
+    wrong: np.ndarray,
+    seen: np.ndarray,
+    rc_right: np.ndarray,
+    rc_seen: np.ndarray,
+    accepted: np.ndarray,
+    rerun_requested: np.ndarray,
+    window_wrong: np.ndarray,
+    window_minutes: np.ndarray,
+    status: np.ndarray,
+    prior: np.ndarray,
+    params: np.ndarray,
+) -> int:
+    """Learn from the verdict ``label`` on ``item``; returns what the queue needs:
+    ``REQUEUE_STRATUM`` (new keys for the item's stratum), ``STOP_TRIAGE`` (a stopping rule
+    fired: call :func:`stop_triage`) or ``NOTHING`` (outside triage)."""
+    has_verdict[item] = True
+    verdict[item] = label
+    phase = status[PHASE]
+    if phase in (AUDIT, DONE):
+        return NOTHING
+    triage_verdict[item] = True
+    kind = value_kind[item]
+    s = stratum[item]
+    c = item_class[item]
+    original_wrong = not agrees_one(original[item], label, kind, rule)
+    recompute_right = consensus[item] and agrees_one(recomputed[item], label, kind, rule)
+    wrong[s, c] += 1.0 if original_wrong else 0.0
+    seen[s, c] += 1.0
+    if c == CONTENTIOUS:
+        rc_right[s] += 1.0 if recompute_right else 0.0
+        rc_seen[s] += 1.0
+    size = window_wrong.shape[0]
+    slot = status[WINDOW_NEXT]
+    window_wrong[slot] = 1.0 if original_wrong else 0.0
+    window_minutes[slot] = minutes[item]
+    status[WINDOW_NEXT] = (slot + 1) % size
+    status[WINDOW_COUNT] = min(status[WINDOW_COUNT] + 1, size)
+    if original_wrong and params[P_RERUN_SYSTEMATIC] > 0:
+        rerun_requested[s] = True
+    if c == CONTENTIOUS and not accepted[s]:
+        ra, rb = recompute_right_params(
+            rc_right, rc_seen, params[P_PRIOR_RECOMPUTE_RIGHT], params[P_STRENGTH]
+        )
+        if (
+            rc_seen[s] >= params[P_ACCEPT_MIN_VERDICTS]
+            and ra[s] / (ra[s] + rb[s]) >= params[P_ACCEPT_THRESHOLD]
+        ):
+            accepted[s] = True
+    if phase == TRIAGE:
+        if should_stop(
+            stratum,
+            item_class,
+            contentious,
+            has_verdict,
+            wrong,
+            seen,
+            rc_right,
+            rc_seen,
+            window_wrong,
+            window_minutes,
+            status,
+            prior,
+            params,
+        ):
+            return STOP_TRIAGE
+        return REQUEUE_STRATUM
+    return NOTHING
+
+
+@njit(cache=True)
+def should_stop(
+    stratum: np.ndarray,
+    item_class: np.ndarray,
+    contentious: np.ndarray,
+    has_verdict: np.ndarray,
+    wrong: np.ndarray,
+    seen: np.ndarray,
+    rc_right: np.ndarray,
+    rc_seen: np.ndarray,
+    window_wrong: np.ndarray,
+    window_minutes: np.ndarray,
+    status: np.ndarray,
+    prior: np.ndarray,
+    params: np.ndarray,
+) -> bool:
+    """Has a stopping rule fired: fewer errors per expected expert-hour than the minimum over
+    a full window of verdicts (summed oldest first), or a residual upper bound below target?"""
+    size = window_wrong.shape[0]
+    if params[P_MIN_ERRORS_PER_HOUR] > 0 and status[WINDOW_COUNT] == size:
+        found = 0
+        total_minutes = 0.0
+        oldest = status[WINDOW_NEXT]
+        for k in range(size):
+            slot = (oldest + k) % size
+            found += int(window_wrong[slot])
+            total_minutes += window_minutes[slot]
+        if found / (total_minutes / 60.0) < params[P_MIN_ERRORS_PER_HOUR]:
+            return True
+    if params[P_RESIDUAL_TARGET] > 0:
+        bound = residual_upper_bound(
+            stratum,
+            item_class,
+            contentious,
+            has_verdict,
+            wrong,
+            seen,
+            rc_right,
+            rc_seen,
+            prior,
+            params,
+        )
+        return bool(bound < params[P_RESIDUAL_TARGET])
+    return False
+
+
+@njit(cache=True)
+def residual_upper_bound(
+    stratum: np.ndarray,
+    item_class: np.ndarray,
+    contentious: np.ndarray,
+    has_verdict: np.ndarray,
+    wrong: np.ndarray,
+    seen: np.ndarray,
+    rc_right: np.ndarray,
+    rc_seen: np.ndarray,
+    prior: np.ndarray,
+    params: np.ndarray,
+) -> float:
+    """One-sided upper bound (``params[P_Z]`` standard deviations) of the residual error rate
+    the beliefs imply: expected errors of the items without a verdict (their cells' posterior
+    means) and of the verdicts, with the cells' posterior variance and the items' binomial
+    variance. Sums in NumPy's order (per cell in item order, vectors pairwise)."""
+    n = has_verdict.shape[0]
+    S = rc_right.shape[0]
+    a, b = original_wrong_params(wrong, seen, prior, params[P_STRENGTH])
+    ra, rb = recompute_right_params(
+        rc_right, rc_seen, params[P_PRIOR_RECOMPUTE_RIGHT], params[P_STRENGTH]
+    )
+    p_ow = np.empty_like(a)
+    sd_ow = np.empty_like(a)
+    for s in range(S):
+        for c in range(a.shape[1]):
+            total = a[s, c] + b[s, c]
+            p_ow[s, c] = a[s, c] / total
+            sd_ow[s, c] = math.sqrt(a[s, c] * b[s, c] / (total * total * (total + 1.0)))
+    p_rr = np.empty(S)
+    sd_rr = np.empty(S)
+    for s in range(S):
+        total = ra[s] + rb[s]
+        p_rr[s] = ra[s] / total
+        sd_rr[s] = math.sqrt(ra[s] * rb[s] / (total * total * (total + 1.0)))
+    n_open = 0
+    for i in range(n):
+        if not has_verdict[i]:
+            n_open += 1
+    open_items = np.empty(n_open, dtype=np.int64)
+    k = 0
+    for i in range(n):
+        if not has_verdict[i]:
+            open_items[k] = i
+            k += 1
+    p, adopt = fallback_wrong(open_items, p_ow, p_rr, stratum, item_class, contentious)
+    n_cells = 4 * S
+    per_cell = np.zeros(n_cells)
+    count = np.zeros(n_cells)
+    binomial = np.empty(n_open)
+    for k in range(n_open):
+        i = open_items[k]
+        s = stratum[i]
+        if adopt[k]:
+            cell = s * 4 + 3
+            per_cell[cell] += sd_rr[s]
+        else:
+            cell = s * 4 + item_class[i]
+            per_cell[cell] += sd_ow[s, item_class[i]]
+        count[cell] += 1.0
+        binomial[k] = p[k] * (1.0 - p[k])
+    cell_var = np.empty(n_cells)
+    for cell in range(n_cells):
+        cell_sd = per_cell[cell] / count[cell] if count[cell] > 0 else 0.0
+        spread = count[cell] * cell_sd
+        cell_var[cell] = spread * spread
+    e = params[P_EXPERT_ERROR]
+    reviewed = float(n - n_open)
+    mean = pairwise_sum(p) + e * reviewed
+    var = (pairwise_sum(cell_var) + pairwise_sum(binomial)) + e * (1.0 - e) * reviewed
+    return float((mean + params[P_Z] * math.sqrt(var)) / n)
+
+
+@njit(cache=True)
+def open_items_of_stratum(
+    s: int, stratum_items: np.ndarray, stratum_start: np.ndarray, has_verdict: np.ndarray
+) -> np.ndarray:
+    """The items of stratum ``s`` without a verdict, in index order (``stratum_items`` lists
+    the items stratum by stratum, from ``stratum_start[s]``)."""
+    lo, hi = stratum_start[s], stratum_start[s + 1]
+    m = 0
+    for k in range(lo, hi):
+        if not has_verdict[stratum_items[k]]:
+            m += 1
+    out = np.empty(m, dtype=np.int64)
+    m = 0
+    for k in range(lo, hi):
+        if not has_verdict[stratum_items[k]]:
+            out[m] = stratum_items[k]
+            m += 1
+    return out
+
+
+@njit(cache=True)
+def optimistic_keys(
+    items: np.ndarray,
+    stratum: np.ndarray,
+    item_class: np.ndarray,
+    contentious: np.ndarray,
+    minutes: np.ndarray,
+    has_verdict: np.ndarray,
+    wrong: np.ndarray,
+    seen: np.ndarray,
+    rc_right: np.ndarray,
+    rc_seen: np.ndarray,
+    accepted: np.ndarray,
+    prior: np.ndarray,
+    params: np.ndarray,
+) -> np.ndarray:
+    """Queue keys of ``items`` from the beliefs at ``params[P_UCB_WIDTH]`` standard deviations
+    (``ucb``; 0 for ``greedy``)."""
+    a, b = original_wrong_params(wrong, seen, prior, params[P_STRENGTH])
+    ra, rb = recompute_right_params(
+        rc_right, rc_seen, params[P_PRIOR_RECOMPUTE_RIGHT], params[P_STRENGTH]
+    )
+    p_ow, p_rr = optimistic_probabilities(a, b, ra, rb, params[P_UCB_WIDTH])
+    return queue_keys(
+        items, p_ow, p_rr, stratum, item_class, contentious, minutes, accepted, has_verdict
+    )
+
+
+@njit(cache=True)
+def open_items(has_verdict: np.ndarray) -> np.ndarray:
+    """The items without a verdict, in index order."""
+    return np.flatnonzero(~has_verdict)
+
+
+def audit_sample(
+    rng: np.random.Generator, left: np.ndarray, minutes: np.ndarray, share_minutes: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The audit's items (sorted) and their queue keys (a random order): as many of the items
+    ``left`` as the audit's share could buy, a quarter more, so the budget rather than the
+    count usually ends it. Drawn with NumPy's generator, in Python."""
+    k = min(left.size, math.ceil(1.25 * share_minutes / float(minutes[left].mean())))
+    items = np.sort(rng.choice(left, size=k, replace=False)).astype(np.int64)
+    return items, rng.permutation(k).astype(np.float64)
+
+
+def audit_sample_from_stream(
+    stream: np.ndarray, left: np.ndarray, minutes: np.ndarray, share_minutes: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`audit_sample` with a fresh generator seeded from the policy's ``stream``: what
+    the policy's own generator gives when nothing drew from it before (every strategy but
+    ``thompson``). Called from the compiled loop in object mode."""
+    return audit_sample(np.random.default_rng(stream), left, minutes, share_minutes)

@@ -1,0 +1,498 @@
+"""The expert-review event loop with the learning policy's hooks compiled in: the same instants
+and decisions as the plain-Python loop over the shared desk (:mod:`sim.engines.plain_loop`,
+:class:`sim.engines.desk.ReviewDesk`), so the same outcomes as the SimPy engine, with the
+policy's verdict hook (:mod:`sim.kernels.learning`) called in compiled code. Only the audit's
+random sample is drawn in Python (object mode, once a replication), with NumPy's generator as
+the policy draws it.
+
+Queue entries are ``key, seq, item, stage, version`` rows of a growing heap
+(:mod:`sim.kernels.review_queue`); an item's first-stage entry is live while its version is
+current and the item has not started, as in :class:`sim.engines.queue.ReviewQueue`."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, objmode
+
+from sim.kernels.agreement import agrees_one
+from sim.kernels.calendar import finish_of_work
+from sim.kernels.learning import (
+    AUDIT,
+    DONE,
+    DRAINING,
+    P_AUDIT_SHARE,
+    P_RESERVE_SECONDS,
+    PHASE,
+    REQUEUE_STRATUM,
+    STOP_TRIAGE,
+    TRIAGE,
+    audit_sample_from_stream,
+    open_items,
+    open_items_of_stratum,
+    optimistic_keys,
+    record_verdict,
+)
+from sim.kernels.review_queue import heap_pop, heap_push
+from sim.kernels.world import review_draw, review_wrong_label
+
+OFF, FREE, BUSY, RETIRED = 0, 1, 2, 3
+
+
+@njit(cache=True)
+def _push(
+    heap: np.ndarray,
+    size: int,
+    key: float,
+    seq: float,
+    item: int,
+    stage: int,
+    version: float,
+) -> tuple[np.ndarray, int]:
+    """:func:`heap_push`, first doubling the heap when it is full."""
+    if size == heap.shape[0]:
+        grown = np.empty((2 * heap.shape[0], 5))
+        grown[:size] = heap[:size]
+        heap = grown
+    return heap, heap_push(heap, size, key, seq, float(item), float(stage), version)
+
+
+@njit(cache=True)
+def _requeue(
+    items: np.ndarray,
+    keys: np.ndarray,
+    heap: np.ndarray,
+    size: int,
+    seq: float,
+    n_live: int,
+    started: np.ndarray,
+    queued: np.ndarray,
+    key_of: np.ndarray,
+    version: np.ndarray,
+) -> tuple[np.ndarray, int, float, int]:
+    """:meth:`sim.engines.queue.ReviewQueue.requeue`: each not-yet-started item gets its new
+    key in turn (``inf`` takes it out of the queue); a queued item whose key is unchanged
+    keeps its entry. Returns the heap, its size, the next sequence number and the live count."""
+    for k in range(items.shape[0]):
+        item = items[k]
+        key = keys[k]
+        if started[item] or (queued[item] and key_of[item] == key):
+            continue
+        version[item] += 1.0
+        if queued[item]:
+            n_live -= 1
+        queued[item] = math.isfinite(key)
+        if queued[item]:
+            n_live += 1
+            key_of[item] = key
+            heap, size = _push(heap, size, key, seq, item, 0, version[item])
+            seq += 1.0
+    return heap, size, seq, n_live
+
+
+@njit(cache=True)
+def learning_review_loop(
+    keys: np.ndarray,
+    group: np.ndarray,
+    value_kind: np.ndarray,
+    truth: np.ndarray,
+    stratum: np.ndarray,
+    review_key: np.uint64,
+    s_lo: np.ndarray,
+    s_hi: np.ndarray,
+    s_ncat: np.ndarray,
+    s_complexity: np.ndarray,
+    median_minutes: float,
+    sigma: float,
+    profile: np.ndarray,
+    specialty: np.ndarray,
+    slowdown: float,
+    usd_per_hour: np.ndarray,
+    error_probability: np.ndarray,
+    window_start: np.ndarray,
+    window_end: np.ndarray,
+    offsets: np.ndarray,
+    budget_seconds: float,
+    budget_usd: float,
+    double_review: bool,
+    rule: np.ndarray,
+    item_class: np.ndarray,
+    contentious: np.ndarray,
+    minutes: np.ndarray,
+    original: np.ndarray,
+    consensus: np.ndarray,
+    recomputed: np.ndarray,
+    stratum_items: np.ndarray,
+    stratum_start: np.ndarray,
+    has_verdict: np.ndarray,
+    verdict: np.ndarray,
+    triage_verdict: np.ndarray,
+    wrong: np.ndarray,
+    seen: np.ndarray,
+    rc_right: np.ndarray,
+    rc_seen: np.ndarray,
+    accepted: np.ndarray,
+    rerun_requested: np.ndarray,
+    window_wrong: np.ndarray,
+    window_minutes: np.ndarray,
+    status: np.ndarray,
+    prior: np.ndarray,
+    params: np.ndarray,
+    policy_stream: np.ndarray,
+    expert_hours_budget: float,
+    unreviewed_at_freeze: np.ndarray,
+    log: np.ndarray,
+    expert_label: np.ndarray,
+    reviewed: np.ndarray,
+) -> tuple[int, np.ndarray, bool]:
+    """Simulate the reviews of a learning policy (strategy ``ucb`` or ``greedy``) whose state
+    arrays (:mod:`sim.kernels.learning`) are updated in place. ``log`` is float64 ``(3 n, 9)``,
+    rows as in :func:`sim.kernels.review_loop.review_loop`. Returns the number of reviews, the
+    audit's items and whether the policy froze what unreviewed items keep (then
+    ``unreviewed_at_freeze`` holds the items without a verdict at that moment)."""
+    n = keys.shape[0]
+    E = usd_per_hour.shape[0]
+    audit_items = np.zeros(0, dtype=np.int64)
+    frozen = False
+
+    heap = np.empty((n + 16, 5))
+    size = 0
+    seq = 0.0
+    n_live = 0
+    version = np.zeros(n)
+    queued = np.zeros(n, dtype=np.bool_)
+    started = np.zeros(n, dtype=np.bool_)
+    key_of = np.full(n, np.inf)
+    for i in range(n):
+        if math.isfinite(keys[i]):
+            heap, size = _push(heap, size, keys[i], seq, i, 0, 0.0)
+            seq += 1.0
+            queued[i] = True
+            key_of[i] = keys[i]
+            n_live += 1
+
+    first_label = np.full(n, np.nan)
+    reviewer = np.full((n, 3), -1, dtype=np.int64)
+    retired = np.zeros(E, dtype=np.bool_)
+    skipped = np.empty((3 * n + 8, 5))
+    entry = np.empty(5)
+    state = np.empty(E, dtype=np.int64)
+    timer = np.empty(E)
+    window = offsets[:E].copy()
+    job_item = np.zeros(E, dtype=np.int64)
+    job_stage = np.zeros(E, dtype=np.int64)
+    job_label = np.zeros(E)
+    completed = np.empty(E, dtype=np.int64)
+    spent_seconds = 0.0
+    spent_usd = 0.0
+    running = 0
+    n_log = 0
+    finished = False
+    now = 0.0
+    # passes: 0 = refill before the first instant; otherwise one dispatch per instant
+    first_pass = True
+    while True:
+        n_completed = 0
+        if not first_pass:
+            t = np.inf
+            for e in range(E):
+                if timer[e] < t:
+                    t = timer[e]
+            if t == np.inf:
+                break
+            now = t
+            dispatch = False
+            for e in range(E):
+                if timer[e] != t:
+                    continue
+                s = state[e]
+                if s == BUSY:
+                    completed[n_completed] = e
+                    n_completed += 1
+                    dispatch = True
+                    if t >= window_end[window[e]]:
+                        window[e] += 1
+                        if window[e] < offsets[e + 1]:
+                            state[e] = OFF
+                            timer[e] = window_start[window[e]]
+                        else:
+                            state[e] = RETIRED
+                            timer[e] = np.inf
+                    else:
+                        state[e] = FREE
+                        timer[e] = window_end[window[e]]
+                elif s == OFF:
+                    state[e] = FREE
+                    timer[e] = window_end[window[e]]
+                    dispatch = True
+                elif s == FREE:
+                    window[e] += 1
+                    if window[e] < offsets[e + 1]:
+                        state[e] = OFF
+                        timer[e] = window_start[window[e]]
+                    else:
+                        state[e] = RETIRED
+                        timer[e] = np.inf
+            if not dispatch:
+                continue
+
+        # finished reviews in expert order: advance the chain, tell the policy a verdict
+        for c in range(n_completed):
+            e = completed[c]
+            running -= 1
+            item = job_item[e]
+            stage = job_stage[e]
+            label = job_label[e]
+            final = not double_review
+            if stage == 0:
+                first_label[item] = label
+            elif stage == 1:
+                final = agrees_one(label, first_label[item], value_kind[item], rule)
+            else:
+                final = True
+            if not final:
+                heap, size = _push(heap, size, -np.inf, seq, item, stage + 1, version[item])
+                seq += 1.0
+                n_live += 1
+                continue
+            v = first_label[item] if stage == 1 else label
+            expert_label[item] = v
+            reviewed[item] = True
+            action = record_verdict(
+                item,
+                v,
+                stratum,
+                item_class,
+                value_kind,
+                original,
+                consensus,
+                recomputed,
+                minutes,
+                contentious,
+                rule,
+                has_verdict,
+                verdict,
+                triage_verdict,
+                wrong,
+                seen,
+                rc_right,
+                rc_seen,
+                accepted,
+                rerun_requested,
+                window_wrong,
+                window_minutes,
+                status,
+                prior,
+                params,
+            )
+            if action == STOP_TRIAGE:
+                status[PHASE] = DRAINING
+                left = open_items(has_verdict)
+                heap, size, seq, n_live = _requeue(
+                    left,
+                    np.full(left.shape[0], np.inf),
+                    heap,
+                    size,
+                    seq,
+                    n_live,
+                    started,
+                    queued,
+                    key_of,
+                    version,
+                )
+            elif action == REQUEUE_STRATUM:
+                items = open_items_of_stratum(
+                    stratum[item], stratum_items, stratum_start, has_verdict
+                )
+                new_keys = optimistic_keys(
+                    items,
+                    stratum,
+                    item_class,
+                    contentious,
+                    minutes,
+                    has_verdict,
+                    wrong,
+                    seen,
+                    rc_right,
+                    rc_seen,
+                    accepted,
+                    prior,
+                    params,
+                )
+                heap, size, seq, n_live = _requeue(
+                    items, new_keys, heap, size, seq, n_live, started, queued, key_of, version
+                )
+
+        # free experts take work in expert order; when nothing is queued or running, the
+        # policy's next phase is asked for, and the free experts try again
+        for attempt in range(2):
+            if attempt == 1:
+                if n_live > 0 or running > 0 or finished:
+                    break
+                phase = status[PHASE]
+                items = np.zeros(0, dtype=np.int64)
+                new_keys = np.zeros(0)
+                if phase in (TRIAGE, DRAINING):
+                    if not frozen:
+                        for i in range(n):
+                            unreviewed_at_freeze[i] = not has_verdict[i]
+                        frozen = True
+                    left = open_items(has_verdict)
+                    if params[P_AUDIT_SHARE] == 0 or left.shape[0] == 0:
+                        status[PHASE] = DONE
+                    else:
+                        status[PHASE] = AUDIT
+                        share_minutes = params[P_AUDIT_SHARE] * expert_hours_budget * 60
+                        with objmode(items="int64[::1]", new_keys="float64[::1]"):
+                            items, new_keys = audit_sample_from_stream(
+                                policy_stream, left, minutes, share_minutes
+                            )
+                        audit_items = items
+                else:
+                    status[PHASE] = DONE
+                heap, size, seq, n_live = _requeue(
+                    items, new_keys, heap, size, seq, n_live, started, queued, key_of, version
+                )
+                if n_live == 0:
+                    break
+                if first_pass:
+                    break
+            for e in range(E):
+                if first_pass or state[e] != FREE:
+                    continue
+                while True:
+                    n_skipped = 0
+                    found = False
+                    while size > 0:
+                        size = heap_pop(heap, size, entry)
+                        item = int(entry[2])
+                        stage = int(entry[3])
+                        if stage == 0 and (entry[4] != version[item] or started[item]):
+                            continue
+                        mine = False
+                        for r in range(3):
+                            if reviewer[item, r] == e:
+                                mine = True
+                        if mine:
+                            skipped[n_skipped] = entry
+                            n_skipped += 1
+                            continue
+                        found = True
+                        break
+                    for k in range(n_skipped):
+                        heap, size = _push(
+                            heap,
+                            size,
+                            skipped[k, 0],
+                            skipped[k, 1],
+                            int(skipped[k, 2]),
+                            int(skipped[k, 3]),
+                            skipped[k, 4],
+                        )
+                    if not found:
+                        break
+                    item = int(entry[2])
+                    stage = int(entry[3])
+                    j = stratum[item]
+                    review_minutes, error_u = review_draw(
+                        review_key, item, stage, j, s_complexity, median_minutes, sigma
+                    )
+                    if not specialty[e, group[item]]:
+                        review_minutes *= slowdown
+                    seconds = max(1.0, np.rint(review_minutes * 60.0))
+                    usd = seconds / 3600.0 * usd_per_hour[e]
+                    finish, w_end, segments = finish_of_work(
+                        window_start, window_end, window[e], offsets[e + 1], now, seconds
+                    )
+                    fits = (
+                        math.isfinite(finish)
+                        and spent_seconds + seconds <= budget_seconds
+                        and spent_usd + usd <= budget_usd
+                    )
+                    reserve = 0.0
+                    if status[PHASE] == TRIAGE and params[P_AUDIT_SHARE] != 0:
+                        reserve = params[P_RESERVE_SECONDS]
+                    if fits and reserve > 0 and spent_seconds + seconds > budget_seconds - reserve:
+                        # triage would eat into the audit's share: it stops, and the expert
+                        # takes the first entry of what is left
+                        heap, size = _push(heap, size, entry[0], entry[1], item, stage, entry[4])
+                        status[PHASE] = DRAINING
+                        left = open_items(has_verdict)
+                        heap, size, seq, n_live = _requeue(
+                            left,
+                            np.full(left.shape[0], np.inf),
+                            heap,
+                            size,
+                            seq,
+                            n_live,
+                            started,
+                            queued,
+                            key_of,
+                            version,
+                        )
+                        continue
+                    if not fits:
+                        heap, size = _push(heap, size, entry[0], entry[1], item, stage, entry[4])
+                        retired[e] = True
+                        state[e] = RETIRED
+                        timer[e] = np.inf
+                        break
+                    started[item] = True
+                    queued[item] = False
+                    n_live -= 1
+                    reviewer[item, stage] = e
+                    spent_seconds += seconds
+                    spent_usd += usd
+                    running += 1
+                    label = truth[item]
+                    if error_u < error_probability[e]:
+                        label = review_wrong_label(
+                            review_key,
+                            item,
+                            stage,
+                            j,
+                            value_kind[item],
+                            truth[item],
+                            s_lo,
+                            s_hi,
+                            s_ncat,
+                            profile,
+                            rule,
+                        )
+                    log[n_log, 0] = item
+                    log[n_log, 1] = e
+                    log[n_log, 2] = stage + 1
+                    log[n_log, 3] = now
+                    log[n_log, 4] = finish
+                    log[n_log, 5] = seconds
+                    log[n_log, 6] = usd
+                    log[n_log, 7] = label
+                    log[n_log, 8] = segments
+                    n_log += 1
+                    state[e] = BUSY
+                    timer[e] = finish
+                    window[e] = w_end
+                    job_item[e] = item
+                    job_stage[e] = stage
+                    job_label[e] = label
+                    break
+
+        # the run ends once nothing is queued or running, or every expert retired
+        if (n_live == 0 and running == 0) or (running == 0 and retired.all()):
+            finished = True
+        if first_pass:
+            first_pass = False
+            if finished:
+                break
+            for e in range(E):
+                if window[e] < offsets[e + 1]:
+                    state[e] = OFF
+                    timer[e] = window_start[window[e]]
+                else:
+                    state[e] = RETIRED
+                    timer[e] = np.inf
+            continue
+        if finished:
+            break
+    return n_log, audit_items, frozen
