@@ -17,7 +17,6 @@ import numpy as np
 from numba import njit, objmode
 
 from sim.kernels.agreement import agrees_one
-from sim.kernels.calendar import finish_of_work
 from sim.kernels.learning import (
     AUDIT,
     DONE,
@@ -35,9 +34,17 @@ from sim.kernels.learning import (
     record_verdict,
 )
 from sim.kernels.review_queue import heap_pop, heap_push
-from sim.kernels.world import review_draw, review_wrong_label
-
-OFF, FREE, BUSY, RETIRED = 0, 1, 2, 3
+from sim.kernels.review_steps import (
+    BUSY,
+    FREE,
+    OFF,
+    advance_experts,
+    fits_budgets,
+    log_review,
+    review_cost,
+    review_label,
+)
+from sim.kernels.review_steps import DONE as RETIRED
 
 
 @njit(cache=True)
@@ -89,6 +96,37 @@ def _requeue(
             heap, size = _push(heap, size, key, seq, item, 0, version[item])
             seq += 1.0
     return heap, size, seq, n_live
+
+
+@njit(cache=True)
+def _stop_triage(
+    status: np.ndarray,
+    has_verdict: np.ndarray,
+    heap: np.ndarray,
+    size: int,
+    seq: float,
+    n_live: int,
+    started: np.ndarray,
+    queued: np.ndarray,
+    key_of: np.ndarray,
+    version: np.ndarray,
+) -> tuple[np.ndarray, int, float, int]:
+    """Triage stops (the policy's ``_stop_triage``): draining, and every item without a
+    verdict leaves the queue."""
+    status[PHASE] = DRAINING
+    left = open_items(has_verdict)
+    return _requeue(
+        left,
+        np.full(left.shape[0], np.inf),
+        heap,
+        size,
+        seq,
+        n_live,
+        started,
+        queued,
+        key_of,
+        version,
+    )
 
 
 @njit(cache=True)
@@ -202,38 +240,9 @@ def learning_review_loop(
             if t == np.inf:
                 break
             now = t
-            dispatch = False
-            for e in range(E):
-                if timer[e] != t:
-                    continue
-                s = state[e]
-                if s == BUSY:
-                    completed[n_completed] = e
-                    n_completed += 1
-                    dispatch = True
-                    if t >= window_end[window[e]]:
-                        window[e] += 1
-                        if window[e] < offsets[e + 1]:
-                            state[e] = OFF
-                            timer[e] = window_start[window[e]]
-                        else:
-                            state[e] = RETIRED
-                            timer[e] = np.inf
-                    else:
-                        state[e] = FREE
-                        timer[e] = window_end[window[e]]
-                elif s == OFF:
-                    state[e] = FREE
-                    timer[e] = window_end[window[e]]
-                    dispatch = True
-                elif s == FREE:
-                    window[e] += 1
-                    if window[e] < offsets[e + 1]:
-                        state[e] = OFF
-                        timer[e] = window_start[window[e]]
-                    else:
-                        state[e] = RETIRED
-                        timer[e] = np.inf
+            n_completed, dispatch = advance_experts(
+                t, state, timer, window, window_start, window_end, offsets, completed
+            )
             if not dispatch:
                 continue
 
@@ -287,19 +296,8 @@ def learning_review_loop(
                 params,
             )
             if action == STOP_TRIAGE:
-                status[PHASE] = DRAINING
-                left = open_items(has_verdict)
-                heap, size, seq, n_live = _requeue(
-                    left,
-                    np.full(left.shape[0], np.inf),
-                    heap,
-                    size,
-                    seq,
-                    n_live,
-                    started,
-                    queued,
-                    key_of,
-                    version,
+                heap, size, seq, n_live = _stop_triage(
+                    status, has_verdict, heap, size, seq, n_live, started, queued, key_of, version
                 )
             elif action == REQUEUE_STRATUM:
                 items = open_items_of_stratum(
@@ -394,21 +392,27 @@ def learning_review_loop(
                         break
                     item = int(entry[2])
                     stage = int(entry[3])
-                    j = stratum[item]
-                    review_minutes, error_u = review_draw(
-                        review_key, item, stage, j, s_complexity, median_minutes, sigma
+                    seconds, usd, finish, w_end, segments, error_u = review_cost(
+                        review_key,
+                        item,
+                        stage,
+                        e,
+                        stratum,
+                        group,
+                        s_complexity,
+                        median_minutes,
+                        sigma,
+                        specialty,
+                        slowdown,
+                        usd_per_hour,
+                        window_start,
+                        window_end,
+                        window[e],
+                        offsets[e + 1],
+                        now,
                     )
-                    if not specialty[e, group[item]]:
-                        review_minutes *= slowdown
-                    seconds = max(1.0, np.rint(review_minutes * 60.0))
-                    usd = seconds / 3600.0 * usd_per_hour[e]
-                    finish, w_end, segments = finish_of_work(
-                        window_start, window_end, window[e], offsets[e + 1], now, seconds
-                    )
-                    fits = (
-                        math.isfinite(finish)
-                        and spent_seconds + seconds <= budget_seconds
-                        and spent_usd + usd <= budget_usd
+                    fits = fits_budgets(
+                        finish, seconds, usd, spent_seconds, spent_usd, budget_seconds, budget_usd
                     )
                     reserve = 0.0
                     if status[PHASE] == TRIAGE and params[P_AUDIT_SHARE] != 0:
@@ -417,11 +421,9 @@ def learning_review_loop(
                         # triage would eat into the audit's share: it stops, and the expert
                         # takes the first entry of what is left
                         heap, size = _push(heap, size, entry[0], entry[1], item, stage, entry[4])
-                        status[PHASE] = DRAINING
-                        left = open_items(has_verdict)
-                        heap, size, seq, n_live = _requeue(
-                            left,
-                            np.full(left.shape[0], np.inf),
+                        heap, size, seq, n_live = _stop_triage(
+                            status,
+                            has_verdict,
                             heap,
                             size,
                             seq,
@@ -445,30 +447,24 @@ def learning_review_loop(
                     spent_seconds += seconds
                     spent_usd += usd
                     running += 1
-                    label = truth[item]
-                    if error_u < error_probability[e]:
-                        label = review_wrong_label(
-                            review_key,
-                            item,
-                            stage,
-                            j,
-                            value_kind[item],
-                            truth[item],
-                            s_lo,
-                            s_hi,
-                            s_ncat,
-                            profile,
-                            rule,
-                        )
-                    log[n_log, 0] = item
-                    log[n_log, 1] = e
-                    log[n_log, 2] = stage + 1
-                    log[n_log, 3] = now
-                    log[n_log, 4] = finish
-                    log[n_log, 5] = seconds
-                    log[n_log, 6] = usd
-                    log[n_log, 7] = label
-                    log[n_log, 8] = segments
+                    label = review_label(
+                        review_key,
+                        item,
+                        stage,
+                        error_u,
+                        error_probability[e],
+                        stratum,
+                        value_kind,
+                        truth,
+                        s_lo,
+                        s_hi,
+                        s_ncat,
+                        profile,
+                        rule,
+                    )
+                    log_review(
+                        log, n_log, item, e, stage, now, finish, seconds, usd, label, segments
+                    )
                     n_log += 1
                     state[e] = BUSY
                     timer[e] = finish

@@ -9,11 +9,18 @@ import numpy as np
 from numba import njit
 
 from sim.kernels.agreement import agrees_one
-from sim.kernels.calendar import finish_of_work
 from sim.kernels.review_queue import heap_push, pop_next, ranked_entries
-from sim.kernels.world import review_draw, review_wrong_label
-
-OFF, FREE, BUSY, DONE = 0, 1, 2, 3
+from sim.kernels.review_steps import (
+    BUSY,
+    DONE,
+    FREE,
+    OFF,
+    advance_experts,
+    fits_budgets,
+    log_review,
+    review_cost,
+    review_label,
+)
 
 
 @njit(cache=True)
@@ -106,31 +113,9 @@ def review_loop(
                 t = timer[e]
         if t == np.inf:
             break
-        dispatch = False
-        n_completed = 0
-        for e in range(E):
-            if timer[e] != t:
-                continue
-            s = state[e]
-            if s == BUSY:
-                completed[n_completed] = e
-                n_completed += 1
-                dispatch = True
-            if s == OFF:
-                state[e] = FREE
-                timer[e] = window_end[window[e]]
-                dispatch = True
-            elif s == FREE or (s == BUSY and t >= window_end[window[e]]):
-                window[e] += 1
-                if window[e] < offsets[e + 1]:
-                    state[e] = OFF
-                    timer[e] = window_start[window[e]]
-                else:
-                    state[e] = DONE
-                    timer[e] = np.inf
-            elif s == BUSY:
-                state[e] = FREE
-                timer[e] = window_end[window[e]]
+        n_completed, dispatch = advance_experts(
+            t, state, timer, window, window_start, window_end, offsets, completed
+        )
         if not dispatch:
             continue
 
@@ -195,21 +180,27 @@ def review_loop(
                 continue
             item = int(entry[2])
             stage = int(entry[3])
-            j = stratum[item]
-            minutes, error_u = review_draw(
-                review_key, item, stage, j, s_complexity, median_minutes, sigma
+            seconds, usd, finish, w_end, segments, error_u = review_cost(
+                review_key,
+                item,
+                stage,
+                e,
+                stratum,
+                group,
+                s_complexity,
+                median_minutes,
+                sigma,
+                specialty,
+                slowdown,
+                usd_per_hour,
+                window_start,
+                window_end,
+                window[e],
+                offsets[e + 1],
+                t,
             )
-            if not specialty[e, group[item]]:
-                minutes *= slowdown
-            seconds = max(1.0, np.rint(minutes * 60.0))
-            usd = seconds / 3600.0 * usd_per_hour[e]
-            finish, w_end, segments = finish_of_work(
-                window_start, window_end, window[e], offsets[e + 1], t, seconds
-            )
-            fits = (
-                math.isfinite(finish)
-                and spent_seconds + seconds <= budget_seconds
-                and spent_usd + usd <= budget_usd
+            fits = fits_budgets(
+                finish, seconds, usd, spent_seconds, spent_usd, budget_seconds, budget_usd
             )
             if not fits:
                 size = heap_push(heap, size, entry[0], entry[1], entry[2], entry[3], entry[4])
@@ -223,30 +214,22 @@ def review_loop(
             spent_seconds += seconds
             spent_usd += usd
             running += 1
-            label = truth[item]
-            if error_u < error_probability[e]:
-                label = review_wrong_label(
-                    review_key,
-                    item,
-                    stage,
-                    j,
-                    value_kind[item],
-                    truth[item],
-                    s_lo,
-                    s_hi,
-                    s_ncat,
-                    profile,
-                    rule,
-                )
-            log[n_log, 0] = item
-            log[n_log, 1] = e
-            log[n_log, 2] = stage + 1
-            log[n_log, 3] = t
-            log[n_log, 4] = finish
-            log[n_log, 5] = seconds
-            log[n_log, 6] = usd
-            log[n_log, 7] = label
-            log[n_log, 8] = segments
+            label = review_label(
+                review_key,
+                item,
+                stage,
+                error_u,
+                error_probability[e],
+                stratum,
+                value_kind,
+                truth,
+                s_lo,
+                s_hi,
+                s_ncat,
+                profile,
+                rule,
+            )
+            log_review(log, n_log, item, e, stage, t, finish, seconds, usd, label, segments)
             n_log += 1
             state[e] = BUSY
             timer[e] = finish
