@@ -162,6 +162,7 @@ def finish_replication(
             sc.rule,
             sc.verifier.rerun,
             rng["rerun"],
+            usd_left=sc.budget.usd - llm_usd - float(log.usd.sum()),
         )
         llm_usd += rerun.usd
         llm_hours += rerun.llm_hours

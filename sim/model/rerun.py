@@ -23,9 +23,12 @@ def rerun_corrected(
     rule: AgreementRule,
     cfg: RerunConfig,
     stream: NDArray[np.uint64],
+    usd_left: float = float("inf"),
 ) -> RerunResult:
     """Re-run the requested strata whose reviews revealed the systematic error (a logic-mode
-    item with a right verdict); the others are not re-run and cost nothing."""
+    item with a right verdict); the others are not re-run and cost nothing. Strata are re-run in
+    index order while their cost fits the ``usd_left`` of the dollar budget; a stratum that
+    does not fit is skipped."""
     n_strata = strata.n_strata
     asked = np.zeros(n_strata, dtype=np.bool_)
     asked[requested] = True
@@ -41,6 +44,9 @@ def rerun_corrected(
         ra,
         asked,
         revealed,
+    )
+    afford_within(
+        revealed, np.bincount(bench.stratum, minlength=n_strata), cfg.usd_per_item, usd_left
     )
     n = bench.n_items
     label = np.empty(n)
@@ -67,3 +73,16 @@ def rerun_corrected(
     return RerunResult(
         label, touched, count * cfg.usd_per_item, count * cfg.seconds_per_item / 3600.0
     )
+
+
+def afford_within(
+    rerun: NDArray[np.bool_], size: NDArray[np.int64], usd_per_item: float, usd_left: float
+) -> None:
+    """Keep, in index order, the strata of ``rerun`` whose items (``size`` per stratum) the
+    dollars left still pay for; unset the others in place."""
+    count = 0
+    for s in np.flatnonzero(rerun):
+        if (count + int(size[s])) * usd_per_item <= usd_left:
+            count += int(size[s])
+        else:
+            rerun[s] = False

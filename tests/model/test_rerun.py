@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from sim.config.schema import ErrorProfileConfig, RerunConfig, ScenarioConfig, StratumConfig
@@ -81,3 +83,33 @@ def test_failures_and_wrong_fixes_happen_at_their_rates() -> None:
     right = ~bench.original_wrong(rule)
     broken = ~agrees(res.label[right], bench.truth[right], bench.value_kind[right], rule)
     assert 0.2 < broken.mean() < 0.8
+
+
+def test_a_rerun_goes_ahead_only_for_the_strata_the_dollars_left_pay_for() -> None:
+    strata, bench = world()
+    logic = bench.error_mode == ErrorMode.LOGIC
+    reviewed = np.zeros(bench.n_items, dtype=bool)
+    for s in range(3):
+        reviewed[int(np.flatnonzero(logic & (bench.stratum == s))[0])] = True
+    cfg = RerunConfig(usd_per_item=0.5)  # 20 dollars a stratum of 40 items
+    for usd_left, strata_rerun in (
+        (math.inf, [0, 1, 2]),
+        (59.9, [0, 1]),
+        (40.0, [0, 1]),
+        (19.0, []),
+    ):
+        res = rerun_corrected(
+            bench,
+            strata,
+            np.arange(3, dtype=np.int64),
+            np.where(reviewed, bench.truth, np.nan),
+            reviewed,
+            ErrorProfileConfig(),
+            AgreementRule(),
+            cfg,
+            stream(9),
+            usd_left=usd_left,
+        )
+        np.testing.assert_array_equal(res.rerun, np.isin(bench.stratum, strata_rerun))
+        assert res.usd == 20.0 * len(strata_rerun)
+        assert res.usd <= usd_left
