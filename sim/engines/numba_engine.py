@@ -235,8 +235,11 @@ def _review_with_compiled_hooks(
     reviewed = np.zeros(n, dtype=np.bool_)
     unreviewed = np.zeros(n, dtype=np.bool_)
     loop: Any = learning_review_loop
-    m, audit_items, frozen = loop(
-        *_problem_arrays(problem), *hooks, unreviewed, log, expert_label, reviewed
-    )
+    try:
+        m, audit_items, frozen = loop(
+            *_problem_arrays(problem), *hooks, unreviewed, log, expert_label, reviewed
+        )
+    finally:
+        policy.release_compiled_hooks()
     policy.after_compiled_loop(audit_items, unreviewed if frozen else None)
     return _log_of(log[:m], expert_label, reviewed)

@@ -44,8 +44,9 @@ CONTENTIOUS = 0
     P_EXPERT_ERROR,
     P_RESERVE_SECONDS,
     P_AUDIT_SHARE,
-) = range(12)
-N_PARAMS = 12
+    P_THOMPSON,
+) = range(13)
+N_PARAMS = 13
 
 
 @njit(cache=True)
@@ -274,7 +275,7 @@ def open_items_of_stratum(
 
 
 @njit(cache=True)
-def optimistic_keys(
+def strategy_keys(
     items: np.ndarray,
     stratum: np.ndarray,
     item_class: np.ndarray,
@@ -288,14 +289,26 @@ def optimistic_keys(
     accepted: np.ndarray,
     prior: np.ndarray,
     params: np.ndarray,
+    rng: np.random.Generator,
 ) -> np.ndarray:
-    """Queue keys of ``items`` from the beliefs at ``params[P_UCB_WIDTH]`` standard deviations
-    (``ucb``; 0 for ``greedy``)."""
+    """Queue keys of ``items`` from the beliefs as the strategy reads them: sampled with the
+    policy's generator ``rng`` (``thompson``: every cell's original, then every stratum's
+    recomputation, in C order, as ``rng.beta`` on the arrays draws them), else at
+    ``params[P_UCB_WIDTH]`` standard deviations (``ucb``; 0 for ``greedy``)."""
     a, b = original_wrong_params(wrong, seen, prior, params[P_STRENGTH])
     ra, rb = recompute_right_params(
         rc_right, rc_seen, params[P_PRIOR_RECOMPUTE_RIGHT], params[P_STRENGTH]
     )
-    p_ow, p_rr = optimistic_probabilities(a, b, ra, rb, params[P_UCB_WIDTH])
+    if params[P_THOMPSON] > 0:
+        p_ow = np.empty_like(a)
+        for s in range(a.shape[0]):
+            for c in range(a.shape[1]):
+                p_ow[s, c] = rng.beta(a[s, c], b[s, c])
+        p_rr = np.empty_like(ra)
+        for s in range(ra.shape[0]):
+            p_rr[s] = rng.beta(ra[s], rb[s])
+    else:
+        p_ow, p_rr = optimistic_probabilities(a, b, ra, rb, params[P_UCB_WIDTH])
     return queue_keys(
         items, p_ow, p_rr, stratum, item_class, contentious, minutes, accepted, has_verdict
     )
@@ -318,10 +331,15 @@ def audit_sample(
     return items, rng.permutation(k).astype(np.float64)
 
 
-def audit_sample_from_stream(
-    stream: np.ndarray, left: np.ndarray, minutes: np.ndarray, share_minutes: float
+GENERATORS: dict[int, np.random.Generator] = {}
+"""The generators of the policies whose reviews run in the compiled loop, by token: the loop
+draws the audit's sample with its policy's generator in object mode, where only numbers and
+arrays can be handed over."""
+
+
+def audit_sample_of(
+    token: int, left: np.ndarray, minutes: np.ndarray, share_minutes: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`audit_sample` with a fresh generator seeded from the policy's ``stream``: what
-    the policy's own generator gives when nothing drew from it before (every strategy but
-    ``thompson``). Called from the compiled loop in object mode."""
-    return audit_sample(np.random.default_rng(stream), left, minutes, share_minutes)
+    """:func:`audit_sample` with the generator registered as ``token`` in :data:`GENERATORS`.
+    Called from the compiled loop in object mode."""
+    return audit_sample(GENERATORS[token], left, minutes, share_minutes)

@@ -1,9 +1,10 @@
 """The expert-review event loop with the learning policy's hooks compiled in: the same instants
 and decisions as the plain-Python loop over the shared desk (:mod:`sim.engines.plain_loop`,
 :class:`sim.engines.desk.ReviewDesk`), so the same outcomes as the SimPy engine, with the
-policy's verdict hook (:mod:`sim.kernels.learning`) called in compiled code. Only the audit's
-random sample is drawn in Python (object mode, once a replication), with NumPy's generator as
-the policy draws it.
+policy's verdict hook (:mod:`sim.kernels.learning`) called in compiled code. ``thompson`` samples
+the beliefs with the policy's own NumPy generator, whose Numba methods draw what NumPy's do;
+only the audit's random sample is drawn in Python (object mode, once a replication), with that
+same generator.
 
 Queue entries are ``key, seq, item, stage, version`` rows of a growing heap
 (:mod:`sim.kernels.review_queue`); an item's first-stage entry is live while its version is
@@ -27,11 +28,11 @@ from sim.kernels.learning import (
     REQUEUE_STRATUM,
     STOP_TRIAGE,
     TRIAGE,
-    audit_sample_from_stream,
+    audit_sample_of,
     open_items,
     open_items_of_stratum,
-    optimistic_keys,
     record_verdict,
+    strategy_keys,
 )
 from sim.kernels.review_queue import heap_pop, heap_push
 from sim.kernels.review_steps import (
@@ -177,17 +178,20 @@ def learning_review_loop(
     status: np.ndarray,
     prior: np.ndarray,
     params: np.ndarray,
-    policy_stream: np.ndarray,
+    rng: np.random.Generator,
+    rng_token: int,
     expert_hours_budget: float,
     unreviewed_at_freeze: np.ndarray,
     log: np.ndarray,
     expert_label: np.ndarray,
     reviewed: np.ndarray,
 ) -> tuple[int, np.ndarray, bool]:
-    """Simulate the reviews of a learning policy (strategy ``ucb`` or ``greedy``) whose state
-    arrays (:mod:`sim.kernels.learning`) are updated in place. ``log`` is float64 ``(3 n, 9)``,
-    rows as in :func:`sim.kernels.review_loop.review_loop`. Returns the number of reviews, the
-    audit's items and whether the policy froze what unreviewed items keep (then
+    """Simulate the reviews of a learning policy whose state arrays
+    (:mod:`sim.kernels.learning`) are updated in place; ``rng`` is the policy's generator,
+    registered as ``rng_token`` in :data:`~sim.kernels.learning.GENERATORS` for the audit's
+    sample. ``log`` is float64 ``(3 n, 9)``, rows as in
+    :func:`sim.kernels.review_loop.review_loop`. Returns the number of reviews, the audit's
+    items and whether the policy froze what unreviewed items keep (then
     ``unreviewed_at_freeze`` holds the items without a verdict at that moment)."""
     n = keys.shape[0]
     E = usd_per_hour.shape[0]
@@ -303,7 +307,7 @@ def learning_review_loop(
                 items = open_items_of_stratum(
                     stratum[item], stratum_items, stratum_start, has_verdict
                 )
-                new_keys = optimistic_keys(
+                new_keys = strategy_keys(
                     items,
                     stratum,
                     item_class,
@@ -317,6 +321,7 @@ def learning_review_loop(
                     accepted,
                     prior,
                     params,
+                    rng,
                 )
                 heap, size, seq, n_live = _requeue(
                     items, new_keys, heap, size, seq, n_live, started, queued, key_of, version
@@ -343,8 +348,8 @@ def learning_review_loop(
                         status[PHASE] = AUDIT
                         share_minutes = params[P_AUDIT_SHARE] * expert_hours_budget * 60
                         with objmode(items="int64[::1]", new_keys="float64[::1]"):
-                            items, new_keys = audit_sample_from_stream(
-                                policy_stream, left, minutes, share_minutes
+                            items, new_keys = audit_sample_of(
+                                rng_token, left, minutes, share_minutes
                             )
                         audit_items = items
                 else:

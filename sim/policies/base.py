@@ -174,6 +174,11 @@ class Policy(ABC):
         Numba engine then runs its reviews on the plain-Python loop."""
         return None
 
+    def release_compiled_hooks(self) -> None:
+        """The compiled loop is over (finished or failed): drop what :meth:`compiled_hooks`
+        set up (nothing by default)."""
+        return None
+
     def after_compiled_loop(
         self, audit_items: IntArray, unreviewed_at_freeze: NDArray[np.bool_] | None
     ) -> None:

@@ -90,7 +90,6 @@ class LearningTriage(Policy):
         assert rc is not None
         self.consensus, self.recomputed = rc.consensus, rc.label
         self._rule = rule_array(evidence.rule)
-        self.stream = np.array(stream, dtype=np.uint64)
         self.has_verdict = np.zeros(n, dtype=bool)
         self.verdict = np.full(n, np.nan)
         self.triage_verdict = np.zeros(n, dtype=bool)
@@ -132,6 +131,7 @@ class LearningTriage(Policy):
         share = c.estimation.audit_share
         params[kernel.P_AUDIT_SHARE] = share
         params[kernel.P_RESERVE_SECONDS] = share * evidence.expert_hours_budget * 3600.0
+        params[kernel.P_THOMPSON] = float(c.learning.strategy == "thompson")
         return params
 
     @property
@@ -282,12 +282,12 @@ class LearningTriage(Policy):
         self._set_phase(kernel.DONE)
         return nothing
 
-    def compiled_hooks(self) -> tuple[Any, ...] | None:
+    def compiled_hooks(self) -> tuple[Any, ...]:
         """The arguments of :func:`sim.kernels.learning_loop.learning_review_loop` after the
-        review problem's, when the compiled loop can run this policy (every strategy but
-        ``thompson``, whose beliefs are sampled with NumPy's generator); else None."""
-        if self.config.learning.strategy == "thompson":
-            return None
+        review problem's; the policy's generator is registered for the audit's sample until
+        :meth:`after_compiled_loop`."""
+        token = id(self)
+        kernel.GENERATORS[token] = self.rng
         return (
             self.cls,
             self.contentious,
@@ -300,9 +300,13 @@ class LearningTriage(Policy):
             *self._state_arrays(),
             self.beliefs.prior_original_wrong,
             self.params,
-            self.stream,
+            self.rng,
+            token,
             float(self.ev.expert_hours_budget),
         )
+
+    def release_compiled_hooks(self) -> None:
+        kernel.GENERATORS.pop(id(self), None)
 
     def after_compiled_loop(
         self, audit_items: IntArray, unreviewed_at_freeze: NDArray[np.bool_] | None

@@ -1,5 +1,5 @@
-"""The compiled loop with the learning policy's hooks (what ``engine=numba`` runs for ``ucb``
-and ``greedy``) takes the SimPy engine's decisions: identical review logs, final labels,
+"""The compiled loop with the learning policy's hooks (what ``engine=numba`` runs for every
+strategy) takes the SimPy engine's decisions: identical review logs, final labels,
 metrics, and the same policy state afterwards (beliefs, acceptances, re-runs, the audit)."""
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from sim.config.schema import EngineConfig, RootConfig
 from sim.engines import numba_engine
 from sim.engines.base import ReviewLog, ReviewProblem
+from sim.kernels import learning as learning_kernel
 from sim.policies.base import Policy
 from sim.policies.learning import LearningTriage
 from sim.replication import ReplicationResult, run_replication
@@ -74,7 +75,7 @@ def assert_same_policy_state(a: Policy | None, b: Policy | None) -> None:
 LEARNING = [variant for policy, variant in MATRIX if policy == "learning"]
 
 
-@pytest.mark.parametrize("strategy", ["ucb", "greedy"])
+@pytest.mark.parametrize("strategy", ["ucb", "greedy", "thompson"])
 @pytest.mark.parametrize("variant", LEARNING)
 def test_compiled_hooks_agree_with_simpy_on_the_matrix(variant: str, strategy: str) -> None:
     cfg = variant_config("learning", variant)
@@ -84,7 +85,14 @@ def test_compiled_hooks_agree_with_simpy_on_the_matrix(variant: str, strategy: s
     assert_same_policy_state(pa, pb)
 
 
-def test_the_numba_engine_runs_ucb_compiled_and_thompson_on_the_plain_loop(
+class LearningWithoutCompiledHooks(LearningTriage):
+    """A policy whose Python hooks have no compiled form."""
+
+    def compiled_hooks(self) -> None:
+        return None
+
+
+def test_the_numba_engine_compiles_every_strategy_and_falls_back_to_the_plain_loop(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     calls: list[str] = []
@@ -101,17 +109,22 @@ def test_the_numba_engine_runs_ucb_compiled_and_thompson_on_the_plain_loop(
 
     monkeypatch.setattr(numba_engine, "_review_with_compiled_hooks", spy_compiled)
     monkeypatch.setattr(numba_engine.PlainLoopEngine, "review", spy_plain)
-    for strategy in ("ucb", "greedy", "thompson"):
+    results = []
+    for strategy in ("ucb", "greedy", "thompson", "thompson"):
         cfg = variant_config("learning", "default")
         cfg.policy.learning.strategy = strategy
-        cfg = dataclasses.replace(cfg, engine=EngineConfig(name="numba"))
-        run_replication(build_scenario(cfg), np.random.SeedSequence(0))
-    assert calls == ["compiled", "compiled", "plain"]
+        sc = build_scenario(dataclasses.replace(cfg, engine=EngineConfig(name="numba")))
+        if len(results) == 3:
+            sc = dataclasses.replace(sc, policy_class=LearningWithoutCompiledHooks)
+        results.append(run_replication(sc, np.random.SeedSequence(0)))
+    assert calls == ["compiled", "compiled", "compiled", "plain"]
+    assert_identical(results[2], results[3])
+    assert not learning_kernel.GENERATORS, "every generator is released after its loop"
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    cfg=scenarios(policies=("learning",), strategies=("ucb", "greedy")),
+    cfg=scenarios(policies=("learning",)),
     seed=st.integers(0, 2**32 - 1),
 )
 def test_compiled_hooks_agree_with_simpy_on_any_small_scenario(cfg: RootConfig, seed: int) -> None:
