@@ -30,7 +30,7 @@ def world() -> tuple[Strata, object]:
     return strata, bench
 
 
-def run(bench, strata, requested, reviewed, cfg):  # type: ignore[no-untyped-def]
+def run(bench, strata, requested, reviewed, cfg, usd_left=math.inf):  # type: ignore[no-untyped-def]
     return rerun_corrected(
         bench,
         strata,
@@ -41,6 +41,7 @@ def run(bench, strata, requested, reviewed, cfg):  # type: ignore[no-untyped-def
         AgreementRule(),
         cfg,
         stream(9),
+        usd_left=usd_left,
     )
 
 
@@ -98,18 +99,7 @@ def test_a_rerun_goes_ahead_only_for_the_strata_the_dollars_left_pay_for() -> No
         (40.0, [0, 1]),
         (19.0, []),
     ):
-        res = rerun_corrected(
-            bench,
-            strata,
-            np.arange(3, dtype=np.int64),
-            np.where(reviewed, bench.truth, np.nan),
-            reviewed,
-            ErrorProfileConfig(),
-            AgreementRule(),
-            cfg,
-            stream(9),
-            usd_left=usd_left,
-        )
+        res = run(bench, strata, [0, 1, 2], reviewed, cfg, usd_left)
         np.testing.assert_array_equal(res.rerun, np.isin(bench.stratum, strata_rerun))
         assert res.usd == 20.0 * len(strata_rerun)
         assert res.usd <= usd_left
