@@ -1,0 +1,138 @@
+"""The learning policy's replications on the three review loops, side by side in one process:
+the compiled loop with the policy's hooks (``engine=numba``), the plain-Python loop and SimPy's,
+for each strategy, taking turns so that the machine's drift hits all alike.
+
+    python benchmarks/learning_loops.py              # medcalc, 20 replications, 9 turns
+    python benchmarks/learning_loops.py --reps 40 --turns 15
+
+Prints and writes to benchmarks/results/learning_loops.md the median milliseconds per whole
+replication (step by step: world, verifiers, triage, reviews, final labels, estimates,
+metrics) and the share of it spent in the engine's review call (the loop, and for the compiled
+loop also what the policy freezes when its audit starts), and checks that every loop gave every
+replication the same metrics."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+LOOPS = ("compiled", "plain", "simpy")
+STRATEGIES = ("ucb", "greedy", "thompson")
+
+
+class TimedLoop:
+    """An engine whose review loop is timed."""
+
+    def __init__(self, engine: Any) -> None:
+        self.engine = engine
+        self.name = engine.name
+        self.seconds = 0.0
+
+    def review(self, problem: Any, policy: Any) -> Any:
+        t0 = time.perf_counter()
+        try:
+            return self.engine.review(problem, policy)
+        finally:
+            self.seconds += time.perf_counter() - t0
+
+
+def scenario(strategy: str, loop: str) -> Any:
+    """The medcalc scenario with ``learning`` and ``strategy`` on ``loop``."""
+    from benchmarks.engines import medcalc_config
+    from sim.engines.plain_loop import PlainLoopEngine
+    from sim.scenario import build_scenario
+
+    engine = "simpy" if loop == "simpy" else "numba"
+    cfg = medcalc_config(engine, "policy=learning", f"policy.learning.strategy={strategy}")
+    sc = build_scenario(cfg)
+    inner = PlainLoopEngine() if loop == "plain" else sc.engine
+    return dataclasses.replace(sc, engine=TimedLoop(inner))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--reps", type=int, default=20)
+    ap.add_argument("--turns", type=int, default=9)
+    args = ap.parse_args()
+    if args.reps < 1 or args.turns < 1:
+        raise SystemExit("--reps and --turns: expected positive integers")
+
+    from sim.replication import run_replication
+    from sim.runner import replication_seeds
+
+    seeds = replication_seeds(0, args.reps)
+    rows = []
+    for strategy in STRATEGIES:
+        scenarios = {loop: scenario(strategy, loop) for loop in LOOPS}
+        for sc in scenarios.values():  # warm-up: compiles or loads every kernel
+            run_replication(sc, seeds[0])
+        wall: dict[str, list[float]] = {loop: [] for loop in LOOPS}
+        share: dict[str, list[float]] = {loop: [] for loop in LOOPS}
+        metrics: dict[str, list[dict[str, float]]] = {}
+        for _ in range(args.turns):
+            for loop, sc in scenarios.items():
+                sc.engine.seconds = 0.0
+                t0 = time.perf_counter()
+                got = [run_replication(sc, s).metrics for s in seeds]
+                seconds = time.perf_counter() - t0
+                wall[loop].append(seconds)
+                share[loop].append(sc.engine.seconds / seconds)
+                if not _same(metrics.setdefault(loop, got), got):
+                    raise SystemExit(f"{strategy} on {loop}: a turn changed the metrics")
+        first = metrics[LOOPS[0]]
+        for loop in LOOPS[1:]:
+            if not _same(first, metrics[loop]):
+                raise SystemExit(f"{strategy}: the {loop} loop disagrees with the compiled one")
+        base = statistics.median(wall["simpy"])
+        for loop in LOOPS:
+            w = statistics.median(wall[loop])
+            rows.append(
+                (
+                    strategy,
+                    loop,
+                    1000.0 * w / args.reps,
+                    100.0 * statistics.median(share[loop]),
+                    base / w,
+                )
+            )
+
+    lines = [
+        "# The learning policy on the three review loops",
+        "",
+        f"`python benchmarks/learning_loops.py --reps {args.reps} --turns {args.turns}`: medcalc, "
+        f"{args.reps} replications step by step in one process, the three loops in turn, median of "
+        f"{args.turns} turns. Every loop gave every replication the same metrics (checked in this "
+        "run).",
+        "",
+        "| strategy | loop | ms per replication | in the engine's review call | vs simpy |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for strategy, loop, ms, pct, ratio in rows:
+        lines.append(f"| {strategy} | {loop} | {ms:.2f} | {pct:.0f}% | {ratio:.2f}× |")
+    text = "\n".join(lines) + "\n"
+    print(text)
+    out = ROOT / "benchmarks" / "results" / "learning_loops.md"
+    out.write_text(text)
+    print(f"written to {out.relative_to(ROOT)}")
+
+
+def _same(a: list[dict[str, float]], b: list[dict[str, float]]) -> bool:
+    """Equal metrics, NaN equal to NaN."""
+    return all(
+        x.keys() == y.keys() and all(np.array_equal(x[k], y[k], equal_nan=True) for k in x)
+        for x, y in zip(a, b, strict=True)
+    )
+
+
+if __name__ == "__main__":
+    main()
