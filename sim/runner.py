@@ -84,6 +84,8 @@ def run_scenario(
                 table[lo:hi], board[lo:hi] = engine.run_replications(sc, seeds[lo:hi], len(METRICS))
                 bar.update(hi - lo)
                 interrupt.check()
+        if isinstance(engine, NumbaEngine) and not compiled:
+            engine.prepare_step_by_step(sc.policy_class)
         detail = Detail(item_replications, event_replications, label_replications)
         n_step = replications if not compiled else n_detail
         rows = range(n_step)

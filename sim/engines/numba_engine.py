@@ -15,7 +15,12 @@ from sim.config.validate import ConfigError
 from sim.engines.base import ReviewLog, ReviewProblem
 from sim.engines.plain_loop import PlainLoopEngine
 from sim.engines.threads import available_cpus, run_interleaved
-from sim.engines.warmup import finish_helper, start_helper
+from sim.engines.warmup import (
+    await_learning_helper,
+    finish_helper,
+    start_helper,
+    start_learning_helper,
+)
 from sim.kernels.learning_loop import learning_review_loop
 from sim.kernels.replications import run_replications
 from sim.kernels.review_loop import review_loop
@@ -62,6 +67,12 @@ class NumbaEngine:
             getattr(policy_class, hook) is not getattr(Policy, hook)
             for hook in ("on_verdict", "on_phase_end", "reserved_seconds")
         )
+
+    def prepare_step_by_step(self, policy_class: type[Policy]) -> None:
+        """Before replications of ``policy_class`` run step by step: on a cold cache, a policy
+        whose hooks have a compiled form gets its loop compiled on the second core."""
+        if policy_class.compiled_hooks is not Policy.compiled_hooks:
+            start_learning_helper()
 
     def review(self, problem: ReviewProblem, policy: Policy) -> ReviewLog:
         if self.has_python_hooks(type(policy)):
@@ -229,6 +240,7 @@ def _review_with_compiled_hooks(
     """The reviews of a policy whose hooks have a compiled form
     (:meth:`~sim.policies.base.Policy.compiled_hooks`), in
     :func:`~sim.kernels.learning_loop.learning_review_loop`."""
+    await_learning_helper()  # a cold cache: the second core may be compiling the loop
     n = problem.n_items
     log = np.empty((3 * n, 9))
     expert_label = np.full(n, np.nan)

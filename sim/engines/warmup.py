@@ -1,7 +1,10 @@
 """A cold start on two cores. Numba compiles one function at a time on one thread, so while the
 calling process compiles the whole-replication kernel, a helper process compiles the largest
 kernels it calls (the review loop, the leaderboard, the metrics) into the same cache, and the
-caller loads them from there instead of compiling them.
+caller loads them from there instead of compiling them. A run of ``learning``, whose
+replications run step by step, has the helper compile the loop with the policy's hooks
+(:func:`~sim.kernels.learning_loop.learning_review_loop`) while the caller compiles the world,
+the verifiers and the triage of its first replication.
 
 The helper only fills the cache with the machine code the caller would have made: outcomes do
 not depend on it, and a helper that fails or is late costs nothing but its CPU time."""
@@ -14,21 +17,28 @@ import sys
 import numpy as np
 
 from sim.engines.threads import available_cpus
-from sim.kernels import cache_is_warm
+from sim.kernels import CACHE_DIR, cache_is_warm
 from sim.kernels.leaderboard import model_accuracies
+from sim.kernels.learning import N_PARAMS
+from sim.kernels.learning_loop import learning_review_loop
 from sim.kernels.metrics import N_METRICS, replication_metrics
 from sim.kernels.review_loop import review_loop
 
 HELPER_SECONDS = 60.0  # how long the caller waits for a helper that is still compiling
+LEARNING = "learning"
+_learning_helper: subprocess.Popen[bytes] | None = None
 
 
-def start_helper() -> subprocess.Popen[bytes] | None:
-    """Start the helper when the kernel cache is cold and a second CPU is free, else None."""
-    if cache_is_warm() or available_cpus() < 2 or not sys.executable:
+def start_helper(target: str = "") -> subprocess.Popen[bytes] | None:
+    """Start the helper when the kernel cache is cold and a second CPU is free, else None;
+    ``target`` ``"learning"``: the loop with the learning policy's hooks, when it is not
+    cached yet."""
+    cold = not learning_loop_is_cached() if target == LEARNING else not cache_is_warm()
+    if not cold or available_cpus() < 2 or not sys.executable:
         return None
     try:
         return subprocess.Popen(
-            [sys.executable, "-m", "sim.engines.warmup"],
+            [sys.executable, "-m", "sim.engines.warmup", *([target] if target else [])],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -46,6 +56,26 @@ def finish_helper(helper: subprocess.Popen[bytes] | None) -> None:
     except subprocess.TimeoutExpired:
         helper.kill()
         helper.wait()
+
+
+def learning_loop_is_cached() -> bool:
+    """Has the loop with the learning policy's hooks been compiled into the cache?"""
+    return CACHE_DIR.is_dir() and any(CACHE_DIR.rglob("*learning_review_loop*.nbi"))
+
+
+def start_learning_helper() -> None:
+    """Start compiling the learning loop on the second core (see :func:`start_helper`); the
+    engine waits for it before its first learning loop (:func:`await_learning_helper`)."""
+    global _learning_helper
+    if _learning_helper is None:
+        _learning_helper = start_helper(LEARNING)
+
+
+def await_learning_helper() -> None:
+    """Wait for a learning helper started in this process, if any."""
+    global _learning_helper
+    helper, _learning_helper = _learning_helper, None
+    finish_helper(helper)
 
 
 def compile_helper_kernels() -> None:
@@ -113,5 +143,69 @@ def compile_helper_kernels() -> None:
     )
 
 
+def compile_learning_loop() -> None:
+    """Compile (or load) :func:`~sim.kernels.learning_loop.learning_review_loop` for exactly
+    the argument types the Numba engine passes it, on one item that is never queued."""
+    one_f, one_b = np.zeros(1), np.zeros(1, np.bool_)
+    learning_review_loop(
+        np.full(1, np.inf),  # keys: never queued
+        np.zeros(1, np.int32),  # group
+        np.zeros(1, np.int8),  # value kind
+        one_f,  # truth
+        np.zeros(1, np.int32),  # stratum
+        np.uint64(1),  # review draws' key
+        one_f,  # value_min
+        np.ones(1),  # value_max
+        np.zeros(1, np.int64),  # n_categories
+        np.ones(1),  # complexity
+        1.0,  # median minutes
+        0.0,  # sigma
+        np.zeros(10),  # error profile
+        np.zeros((1, 1), np.bool_),  # specialty
+        1.0,  # outside-specialty slowdown
+        np.zeros(1),  # usd_per_hour
+        np.zeros(1),  # error probability
+        np.zeros(0),  # window starts
+        np.zeros(0),  # window ends
+        np.zeros(2, np.int64),  # window offsets
+        0.0,  # budget seconds
+        0.0,  # budget usd
+        False,  # double review
+        np.zeros(5),  # agreement rule
+        np.zeros(1, np.int8),  # item classes
+        one_b,  # contentious
+        np.ones(1),  # expected minutes
+        one_f,  # originals
+        one_b,  # consensus
+        one_f,  # recomputed labels
+        np.zeros(1, np.int64),  # items by stratum
+        np.array([0, 1], np.int64),  # stratum starts
+        np.zeros(1, np.bool_),  # has verdict
+        np.full(1, np.nan),  # verdicts
+        np.zeros(1, np.bool_),  # triage verdicts
+        np.zeros((1, 3)),  # beliefs: wrong
+        np.zeros((1, 3)),  # beliefs: seen
+        np.zeros(1),  # recomputation right
+        np.zeros(1),  # recomputation seen
+        np.zeros(1, np.bool_),  # accepted strata
+        np.zeros(1, np.bool_),  # re-runs requested
+        np.zeros(1),  # window of verdicts: wrong
+        np.zeros(1),  # window of verdicts: minutes
+        np.zeros(3, np.int64),  # status
+        np.zeros(3),  # prior
+        np.zeros(N_PARAMS),  # params: no audit
+        np.random.default_rng(0),  # the policy's generator
+        0,  # its token
+        0.0,  # expert-hours budget
+        np.zeros(1, np.bool_),  # unreviewed when frozen
+        np.zeros((3, 9)),  # log
+        np.full(1, np.nan),  # expert labels
+        np.zeros(1, np.bool_),  # reviewed
+    )
+
+
 if __name__ == "__main__":
-    compile_helper_kernels()
+    if sys.argv[1:] == [LEARNING]:
+        compile_learning_loop()
+    else:
+        compile_helper_kernels()

@@ -71,3 +71,34 @@ def test_a_helper_that_hangs_is_stopped(monkeypatch: pytest.MonkeyPatch) -> None
     helper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], cwd=REPO)
     warmup.finish_helper(helper)
     assert helper.returncode is not None
+
+
+def test_the_learning_helper_compiles_the_signature_the_engine_uses() -> None:
+    from sim.kernels.learning_loop import learning_review_loop
+    from sim.replication import run_replication
+
+    warmup.compile_learning_loop()
+    helper_made = set(learning_review_loop.signatures)
+    for strategy in ("ucb", "thompson"):
+        cfg = small_config("learning", expert_hours=25.0)
+        cfg.policy.learning.strategy = strategy
+        run_replication(build_scenario(cfg), np.random.SeedSequence(0))
+    assert set(learning_review_loop.signatures) == helper_made
+    assert len(helper_made) == 1, "the helper's types are the engine's"
+
+
+def test_a_learning_run_on_a_cold_cache_starts_its_helper_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    started: list[str] = []
+
+    def fake_start(target: str = "") -> None:
+        started.append(target)
+
+    monkeypatch.setattr(warmup, "start_helper", fake_start)
+    engine = build_scenario(small_config("learning", expert_hours=25.0)).engine
+    engine.prepare_step_by_step(build_scenario(small_config("phased")).policy_class)
+    assert started == []
+    engine.prepare_step_by_step(build_scenario(small_config("learning")).policy_class)
+    assert started == [warmup.LEARNING]
+    warmup.await_learning_helper()
