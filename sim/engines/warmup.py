@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from typing import Any
 
 import numpy as np
 
@@ -78,12 +79,10 @@ def await_learning_helper() -> None:
     finish_helper(helper)
 
 
-def compile_helper_kernels() -> None:
-    """Compile (or load) the helper's kernels for exactly the argument types
-    :func:`sim.kernels.replications.run_one` passes them, by calling them on empty inputs:
-    one item that is never queued, no reviews."""
-    nothing = np.zeros(1)
-    review_loop(
+def _problem_never_queued() -> tuple[Any, ...]:
+    """A review problem's arguments (the loop kernels' leading ones) with one item that is
+    never queued."""
+    return (
         np.full(1, np.inf),  # keys: never queued
         np.zeros(1, np.int32),  # group
         np.zeros(1, np.int8),  # value kind
@@ -108,6 +107,17 @@ def compile_helper_kernels() -> None:
         0.0,  # budget usd
         False,  # double review
         np.zeros(5),  # agreement rule
+    )
+
+
+def compile_helper_kernels() -> None:
+    """Compile (or load) the helper's kernels for exactly the argument types
+    :func:`sim.kernels.replications.run_one` passes them, by calling them on empty inputs:
+    one item that is never queued, no reviews."""
+    nothing = np.zeros(1)
+    loop: Any = review_loop  # called with unpacked arguments, which mypy cannot count
+    loop(
+        *_problem_never_queued(),
         np.zeros((0, 9)),  # log
         np.full(1, np.nan),  # expert labels
         np.zeros(1, np.bool_),  # reviewed
@@ -147,31 +157,9 @@ def compile_learning_loop() -> None:
     """Compile (or load) :func:`~sim.kernels.learning_loop.learning_review_loop` for exactly
     the argument types the Numba engine passes it, on one item that is never queued."""
     one_f, one_b = np.zeros(1), np.zeros(1, np.bool_)
-    learning_review_loop(
-        np.full(1, np.inf),  # keys: never queued
-        np.zeros(1, np.int32),  # group
-        np.zeros(1, np.int8),  # value kind
-        one_f,  # truth
-        np.zeros(1, np.int32),  # stratum
-        np.uint64(1),  # review draws' key
-        one_f,  # value_min
-        np.ones(1),  # value_max
-        np.zeros(1, np.int64),  # n_categories
-        np.ones(1),  # complexity
-        1.0,  # median minutes
-        0.0,  # sigma
-        np.zeros(10),  # error profile
-        np.zeros((1, 1), np.bool_),  # specialty
-        1.0,  # outside-specialty slowdown
-        np.zeros(1),  # usd_per_hour
-        np.zeros(1),  # error probability
-        np.zeros(0),  # window starts
-        np.zeros(0),  # window ends
-        np.zeros(2, np.int64),  # window offsets
-        0.0,  # budget seconds
-        0.0,  # budget usd
-        False,  # double review
-        np.zeros(5),  # agreement rule
+    loop: Any = learning_review_loop  # unpacked arguments, which mypy cannot count
+    loop(
+        *_problem_never_queued(),
         np.zeros(1, np.int8),  # item classes
         one_b,  # contentious
         np.ones(1),  # expected minutes
