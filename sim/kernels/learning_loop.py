@@ -131,6 +131,79 @@ def _stop_triage(
 
 
 @njit(cache=True)
+def _pop_eligible(
+    e: int,
+    heap: np.ndarray,
+    size: int,
+    entry: np.ndarray,
+    skipped: np.ndarray,
+    version: np.ndarray,
+    started: np.ndarray,
+    reviewer: np.ndarray,
+) -> tuple[np.ndarray, int, bool]:
+    """:meth:`sim.engines.queue.ReviewQueue.pop_eligible`: pop into ``entry`` the first live
+    entry expert ``e`` has not reviewed a stage of; the entries skipped for that go back.
+    Returns the heap, its size and whether an entry was found."""
+    n_skipped = 0
+    found = False
+    while size > 0:
+        size = heap_pop(heap, size, entry)
+        item = int(entry[2])
+        stage = int(entry[3])
+        if stage == 0 and (entry[4] != version[item] or started[item]):
+            continue
+        mine = False
+        for r in range(3):
+            if reviewer[item, r] == e:
+                mine = True
+        if mine:
+            skipped[n_skipped] = entry
+            n_skipped += 1
+            continue
+        found = True
+        break
+    for k in range(n_skipped):
+        heap, size = _push(
+            heap,
+            size,
+            skipped[k, 0],
+            skipped[k, 1],
+            int(skipped[k, 2]),
+            int(skipped[k, 3]),
+            skipped[k, 4],
+        )
+    return heap, size, found
+
+
+@njit(cache=True)
+def _next_phase(
+    status: np.ndarray,
+    has_verdict: np.ndarray,
+    minutes: np.ndarray,
+    params: np.ndarray,
+    rng_token: int,
+    expert_hours_budget: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The policy's ``on_phase_end("queue_empty")``: after triage (or its draining) the audit
+    starts, with the items left in a random order as many as its share buys, unless there is
+    no audit or nothing left; after the audit, done. Returns the items and keys to queue."""
+    items = np.zeros(0, dtype=np.int64)
+    keys = np.zeros(0)
+    if status[PHASE] not in (TRIAGE, DRAINING):
+        status[PHASE] = DONE
+        return items, keys
+    left = open_items(has_verdict)
+    if params[P_AUDIT_SHARE] == 0 or left.shape[0] == 0:
+        status[PHASE] = DONE
+        return items, keys
+    status[PHASE] = AUDIT
+    share_minutes = params[P_AUDIT_SHARE] * expert_hours_budget * 60
+    with objmode(items="int64[::1]", keys="float64[::1]"):
+        items, keys = audit_sample_of(rng_token, left, minutes, share_minutes)
+    return items, keys
+
+
+@njit(cache=True)
 def learning_review_loop(
     keys: np.ndarray,
     group: np.ndarray,
@@ -333,27 +406,16 @@ def learning_review_loop(
             if attempt == 1:
                 if n_live > 0 or running > 0 or finished:
                     break
-                phase = status[PHASE]
-                items = np.zeros(0, dtype=np.int64)
-                new_keys = np.zeros(0)
-                if phase in (TRIAGE, DRAINING):
-                    if not frozen:
-                        for i in range(n):
-                            unreviewed_at_freeze[i] = not has_verdict[i]
-                        frozen = True
-                    left = open_items(has_verdict)
-                    if params[P_AUDIT_SHARE] == 0 or left.shape[0] == 0:
-                        status[PHASE] = DONE
-                    else:
-                        status[PHASE] = AUDIT
-                        share_minutes = params[P_AUDIT_SHARE] * expert_hours_budget * 60
-                        with objmode(items="int64[::1]", new_keys="float64[::1]"):
-                            items, new_keys = audit_sample_of(
-                                rng_token, left, minutes, share_minutes
-                            )
-                        audit_items = items
-                else:
-                    status[PHASE] = DONE
+                triage_over = status[PHASE] in (TRIAGE, DRAINING)
+                if triage_over and not frozen:
+                    for i in range(n):
+                        unreviewed_at_freeze[i] = not has_verdict[i]
+                    frozen = True
+                items, new_keys = _next_phase(
+                    status, has_verdict, minutes, params, rng_token, expert_hours_budget
+                )
+                if triage_over and status[PHASE] == AUDIT:
+                    audit_items = items
                 heap, size, seq, n_live = _requeue(
                     items, new_keys, heap, size, seq, n_live, started, queued, key_of, version
                 )
@@ -365,34 +427,9 @@ def learning_review_loop(
                 if first_pass or state[e] != FREE:
                     continue
                 while True:
-                    n_skipped = 0
-                    found = False
-                    while size > 0:
-                        size = heap_pop(heap, size, entry)
-                        item = int(entry[2])
-                        stage = int(entry[3])
-                        if stage == 0 and (entry[4] != version[item] or started[item]):
-                            continue
-                        mine = False
-                        for r in range(3):
-                            if reviewer[item, r] == e:
-                                mine = True
-                        if mine:
-                            skipped[n_skipped] = entry
-                            n_skipped += 1
-                            continue
-                        found = True
-                        break
-                    for k in range(n_skipped):
-                        heap, size = _push(
-                            heap,
-                            size,
-                            skipped[k, 0],
-                            skipped[k, 1],
-                            int(skipped[k, 2]),
-                            int(skipped[k, 3]),
-                            skipped[k, 4],
-                        )
+                    heap, size, found = _pop_eligible(
+                        e, heap, size, entry, skipped, version, started, reviewer
+                    )
                     if not found:
                         break
                     item = int(entry[2])
