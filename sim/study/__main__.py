@@ -12,11 +12,11 @@ smallest expert-hours budget that meets a target, by a scan over budgets and bis
 the dollars and the calendar lifted unless set; a table, a JSON file of every run, and a figure
 of the target's statistic against expert-hours.
 
-``python -m sim.study stress --vary KEY=LOW:HIGH ... [--policies ...] [OVERRIDES]``: every
-variant at the centre and at every corner of a box of settings (what is not known about the
-verifiers or the experts, say); per variant the residual error at the centre and over the
-corners, its worst corner, and at how many points it is the best of the variants; a table, a
-JSON file and a figure.
+``python -m sim.study stress --vary KEY=LOW:HIGH ... [--inside N] [--policies ...] [OVERRIDES]``:
+every variant at the centre and at every corner of a box of settings (what is not known about
+the verifiers or the experts, say), and at N points of a Latin hypercube inside it; per variant
+the residual error at the centre and over the other points, its worst point, and at how many
+points it is the best of the variants; a table, a JSON file and a figure.
 
 A policy may carry its own overrides: ``learning:policy.learning.strategy=greedy``."""
 
@@ -82,13 +82,22 @@ def main(argv: list[str] | None = None) -> int:
     )
     h.add_argument("--max-hours", type=float, default=1000.0, help="default: %(default)s")
     h.add_argument("--tolerance-hours", type=float, default=1.0, help="default: %(default)s")
-    st = sub.add_parser("stress", help="policies at every corner of a box of settings")
+    st = sub.add_parser("stress", help="policies at every corner of a box of settings (and inside)")
     st.add_argument("--policies", nargs="+", default=["disagreement", "phased", "learning"])
     st.add_argument(
         "--vary",
         nargs="+",
         required=True,
         help="KEY=LOW:HIGH, e.g. verifier.recompute.run_accuracy=0.83:0.86 (1 to 6 keys)",
+    )
+    st.add_argument(
+        "--inside",
+        type=int,
+        default=0,
+        help="also this many points inside the box, a Latin hypercube (default: %(default)s)",
+    )
+    st.add_argument(
+        "--inside-seed", type=int, default=0, help="seed of those points (default: %(default)s)"
     )
     for p in (b, h, st):
         p.add_argument(
@@ -163,7 +172,9 @@ def stress_command(args: argparse.Namespace, variants: list[Variant], overrides:
 
     def planned() -> tuple[list[Range], list[str], list[StressRun]]:
         ranges = [Range.parse(t) for t in args.vary]
-        labels, runs = plan_stress(variants, ranges, [NO_RL, *overrides])
+        labels, runs = plan_stress(
+            variants, ranges, [NO_RL, *overrides], args.inside, args.inside_seed
+        )
         return ranges, labels, runs
 
     made = or_one_line_error(planned)
@@ -179,9 +190,11 @@ def stress_command(args: argparse.Namespace, variants: list[Variant], overrides:
         outcomes = simulate_stress(runs, on_run=advance)
     table = stress_table(outcomes, labels)
     root = runs[0].root
+    inside = f", {args.inside} points inside" if args.inside else ""
     print(
-        f"{len(labels) - 1} corners and the centre of {', '.join(r.key for r in ranges)} "
-        f"({root.replications} replications each, seed {root.seed}):"
+        f"{2 ** len(ranges)} corners{inside} and the centre of "
+        f"{', '.join(r.key for r in ranges)} ({root.replications} replications each, "
+        f"seed {root.seed}):"
     )
     print(table)
     rd = RunDirectory(args.out, new_run_name("stress", "-".join(v.policy for v in variants)))

@@ -73,8 +73,8 @@ def plot_target_against_hours(searches: list[Search], target: Constraint, path: 
 
 
 def plot_stress(residual: dict[str, Any], labels: list[str], path: Path) -> None:
-    """Each variant's mean residual error at the centre and at every corner, corners in the
-    order of the first variant's residual error."""
+    """Each variant's mean residual error at the centre and at every corner and point inside,
+    in the order of the first variant's residual error."""
     order = sorted(range(1, len(labels)), key=lambda i: next(iter(residual.values()))[i])
     fig, ax = plt.subplots(figsize=(max(7.0, 0.35 * len(labels) + 3), 4.6))
     x = list(range(len(order)))
@@ -82,11 +82,17 @@ def plot_stress(residual: dict[str, Any], labels: list[str], path: Path) -> None
         (line,) = ax.plot(x, [values[i] for i in order], marker="o", ms=3, label=variant)
         ax.axhline(values[0], color=line.get_color(), ls=":", lw=1)
     keys = [part.split("=")[0].split(".")[-1] for part in labels[1].split()]
-    codes = ["".join("+" if p.endswith("=high") else "−" for p in labels[i].split()) for i in order]
+    codes = [
+        f"·{labels[i].split(':')[0].split()[-1]}"
+        if labels[i].startswith("inside ")
+        else "".join("+" if p.endswith("=high") else "−" for p in labels[i].split())
+        for i in order
+    ]
     ax.set_xticks(x)
     ax.set_xticklabels(codes, fontsize=8, family="monospace")
     ax.set_xlabel(
-        f"corner: {', '.join(keys)}\neach low (−) or high (+); dotted lines: the centre",
+        f"corner: {', '.join(keys)}\neach low (−) or high (+); ·k: point k inside the box "
+        "(stress.json); dotted lines: the centre",
         fontsize=9,
     )
     ax.set_ylabel("residual error rate (mean)")

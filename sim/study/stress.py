@@ -1,7 +1,8 @@
 """A stress test of policy variants against what is not known about the world: every corner of
-a box of settings (each varied key at its low or high end) and its centre, each run from the
-same seed, so the outcomes move with the settings alone. Which variant is best at how many
-corners says whether a choice of policy holds up."""
+a box of settings (each varied key at its low or high end), its centre, and optionally points
+inside it (a Latin hypercube), each run from the same seed, so the outcomes move with the
+settings alone. Which variant is best at how many points says whether a choice of policy holds
+up."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ from sim.study.plan import Variant, metrics_of, quiet
 
 MAX_KEYS = 6
 """At most 2**6 = 64 corners."""
+MAX_INSIDE = 200
+"""At most this many points inside the box."""
 _RANGE = re.compile(r"^([A-Za-z_][\w.]*)=([-+0-9.eE]+):([-+0-9.eE]+)$")
 SHOWN = ("residual_error_rate", "errors_fixed", "correct_changed_wrongly", "expert_hours")
 
@@ -67,32 +70,61 @@ class Range:
 
     def value(self, where: float) -> str:
         """The override text at ``where`` in [0, 1] of the range (0 low, 1 high)."""
+        return f"{self.key}={self.number(where)}"
+
+    def number(self, where: float, digits: int = 0) -> str:
+        """The value at ``where`` in [0, 1] of the range, as the override writes it, or to
+        ``digits`` significant digits."""
         v = self.low + where * (self.high - self.low)
-        return f"{self.key}={round(v)}" if self.whole else f"{self.key}={v!r}"
+        if self.whole:
+            return str(round(v))
+        return f"{v:.{digits}g}" if digits else repr(v)
 
 
-def points(ranges: list[Range]) -> list[tuple[str, list[str]]]:
+def points(
+    ranges: list[Range], inside: int = 0, rng: np.random.Generator | None = None
+) -> list[tuple[str, list[str]]]:
     """``(label, overrides)`` of the centre, then every corner (``low``/``high`` per key, the
-    first key slowest)."""
+    first key slowest), then ``inside`` points of a Latin hypercube drawn with ``rng``: each
+    key's range cut into ``inside`` equal slices, one point in each, the slices paired at
+    random across keys."""
     if not 1 <= len(ranges) <= MAX_KEYS:
         raise ConfigError("--vary", len(ranges), f"1 to {MAX_KEYS} ranges")
     if len({r.key for r in ranges}) < len(ranges):
         raise ConfigError("--vary", [r.key for r in ranges], "each key once")
+    if not 0 <= inside <= MAX_INSIDE:
+        raise ConfigError("--inside", inside, f"0 to {MAX_INSIDE} points")
     out = [("centre", [r.value(0.5) for r in ranges])]
     for ends in itertools.product((0, 1), repeat=len(ranges)):
         label = " ".join(
             f"{r.key}={'high' if e else 'low'}" for r, e in zip(ranges, ends, strict=True)
         )
         out.append((label, [r.value(float(e)) for r, e in zip(ranges, ends, strict=True)]))
+    if inside:
+        rng = np.random.default_rng(0) if rng is None else rng
+        where = (
+            np.stack([rng.permutation(inside) for _ in ranges], axis=1)
+            + rng.random((inside, len(ranges)))
+        ) / inside
+        for k in range(inside):
+            label = f"inside {k + 1}: " + " ".join(
+                f"{r.key.split('.')[-1]}={r.number(float(w), digits=4)}"
+                for r, w in zip(ranges, where[k], strict=True)
+            )
+            out.append((label, [r.value(float(w)) for r, w in zip(ranges, where[k], strict=True)]))
     return out
 
 
 def plan_stress(
-    variants: list[Variant], ranges: list[Range], overrides: list[str]
+    variants: list[Variant],
+    ranges: list[Range],
+    overrides: list[str],
+    inside: int = 0,
+    inside_seed: int = 0,
 ) -> tuple[list[str], list[StressRun]]:
-    """The points' labels and every (variant, point) run's validated config; a bad value
-    raises before anything runs."""
-    labelled = points(ranges)
+    """The points' labels and every (variant, point) run's validated config (``inside`` points
+    inside the box, from ``inside_seed``); a bad value raises before anything runs."""
+    labelled = points(ranges, inside, np.random.default_rng(inside_seed))
     runs = []
     for v in variants:
         try:
@@ -144,16 +176,19 @@ def best_counts(outcomes: list[Outcome], n_points: int) -> dict[str, int]:
 
 
 def stress_table(outcomes: list[Outcome], labels: list[str]) -> str:
-    """Per variant: residual error at the centre, its range over the corners and the worst
-    corner, errors fixed and wrong fixes over the corners, and where the variant is best."""
+    """Per variant: residual error at the centre, its range over the corners (and the points
+    inside) and the worst of them, errors fixed and wrong fixes over them, and where the
+    variant is best."""
     counts = best_counts(outcomes, len(labels))
+    n_inside = sum(label.startswith("inside ") for label in labels)
+    where = f"the corners and {n_inside} points inside" if n_inside else "the corners"
     head = [
         "policy",
         "residual error at the centre (95% CI)",
-        "over the corners",
-        "worst corner",
-        "errors fixed over the corners",
-        "wrong fixes over the corners",
+        f"over {where}",
+        "worst point" if n_inside else "worst corner",
+        f"errors fixed over {where}",
+        f"wrong fixes over {where}",
         f"best of the policies at (of {len(labels)})",
     ]
     lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]

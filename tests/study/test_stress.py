@@ -6,10 +6,19 @@ import json
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from sim.config.validate import ConfigError
-from sim.study.stress import MAX_KEYS, Outcome, Range, best_counts, points, stress_table
+from sim.study.stress import (
+    MAX_INSIDE,
+    MAX_KEYS,
+    Outcome,
+    Range,
+    best_counts,
+    points,
+    stress_table,
+)
 from tests.study.cli import study_cli
 
 
@@ -49,6 +58,29 @@ def test_the_centre_then_every_corner() -> None:
         points([Range.parse(f"k{i}=0:1") for i in range(MAX_KEYS + 1)])
 
 
+def test_points_inside_form_a_latin_hypercube() -> None:
+    ranges = [Range.parse("a=0.0:1.0"), Range.parse("b.c=10.0:20.0"), Range.parse("k=1:9")]
+    got = points(ranges, 8, np.random.default_rng(3))
+    assert len(got) == 1 + 2**3 + 8
+    inside = got[9:]
+    assert [label.split(":")[0] for label, _ in inside] == [f"inside {k}" for k in range(1, 9)]
+    a = np.array([float(o[0].split("=")[1]) for _, o in inside])
+    c = np.array([float(o[1].split("=")[1]) for _, o in inside])
+    k = [o[2] for _, o in inside]
+    # one point in each eighth of every range
+    assert sorted(np.floor(a * 8).astype(int).tolist()) == list(range(8))
+    assert sorted(np.floor((c - 10.0) / 10.0 * 8).astype(int).tolist()) == list(range(8))
+    assert all(o in {f"k={i}" for i in range(1, 10)} for o in k)  # whole numbers stay whole
+    assert inside[0][0].startswith("inside 1: a=")
+    assert " c=" in inside[0][0]
+    assert got == points(ranges, 8, np.random.default_rng(3))
+    assert got[9:] != points(ranges, 8, np.random.default_rng(4))[9:]
+    assert points(ranges, 0) == got[:9]
+    for bad in (-1, MAX_INSIDE + 1):
+        with pytest.raises(ConfigError, match=r"^--inside="):
+            points(ranges, bad)
+
+
 def outcome(variant: str, point: int, residual: float) -> Outcome:
     summary = {"mean": residual, "mean_ci_low": residual - 0.01, "mean_ci_high": residual + 0.01}
     return Outcome(
@@ -78,6 +110,12 @@ def test_where_each_variant_is_best() -> None:
         table[2] == "| a | 0.200 (0.190–0.210) | 0.250–0.400 | x=high | 60.0–75.0 | 5.0–5.0 | 2 |"
     )
     assert table[3].startswith("| b | 0.300 (0.290–0.310) | 0.100–0.250 | x=low |")
+    with_inside = stress_table(
+        [*outcomes, outcome("a", 3, 0.5), outcome("b", 3, 0.3)],
+        ["centre", "x=low", "x=high", "inside 1: x=0.3"],
+    ).splitlines()
+    assert "| over the corners and 1 points inside | worst point |" in with_inside[0]
+    assert with_inside[2].startswith("| a | 0.200 (0.190–0.210) | 0.250–0.500 | inside 1: x=0.3 |")
 
 
 def stress(*args: str) -> subprocess.CompletedProcess[str]:
@@ -116,6 +154,49 @@ def test_stress_end_to_end(tmp_path: Path) -> None:
     assert by[("random", 0)] == by[("random", 1)] == by[("random", 2)]
     assert by[("disagreement", 1)] != by[("disagreement", 2)]
     assert sum(doc["best_counts"].values()) >= 3
+
+
+def test_stress_with_points_inside(tmp_path: Path) -> None:
+    proc = stress(
+        "--policies",
+        "disagreement",
+        "--vary",
+        "verifier.recompute.run_accuracy=0.7:0.95",
+        "--inside",
+        "3",
+        "--inside-seed",
+        "5",
+        "scenario=tiny",
+        "replications=4",
+        "--out",
+        str(tmp_path),
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "2 corners, 3 points inside and the centre of verifier.recompute.run_accuracy" in (
+        proc.stdout
+    )
+    assert "over the corners and 3 points inside" in proc.stdout
+    (folder,) = tmp_path.iterdir()
+    doc = json.loads((folder / "stress.json").read_text())
+    assert [p.split(":")[0] for p in doc["points"][3:]] == ["inside 1", "inside 2", "inside 3"]
+    assert len(doc["outcomes"]) == 6
+    assert (folder / "stress.png").stat().st_size > 0
+
+
+def test_too_many_points_inside_is_one_line_and_writes_nothing(tmp_path: Path) -> None:
+    proc = stress(
+        "--policies",
+        "random",
+        "--vary",
+        "verifier.recompute.run_accuracy=0.7:0.9",
+        "--inside",
+        "500",
+        "--out",
+        str(tmp_path / "out"),
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == "error: --inside=500: expected 0 to 200 points"
+    assert not (tmp_path / "out").exists()
 
 
 @pytest.mark.parametrize(
