@@ -29,7 +29,8 @@ from sim.kernels.beliefs import (
 TRIAGE, DRAINING, AUDIT, DONE = 0, 1, 2, 3
 PHASE, WINDOW_COUNT, WINDOW_NEXT = 0, 1, 2
 NOTHING, REQUEUE_STRATUM, STOP_TRIAGE = 0, 1, 2
-CONTENTIOUS = 0
+CONTENTIOUS, NO_CONSENSUS, AGREEING = 0, 1, 2
+"""Item classes (:func:`sim.policies.beliefs.item_classes`)."""
 
 (
     P_STRENGTH,
@@ -91,11 +92,7 @@ def record_verdict(
     c = item_class[item]
     original_wrong = not agrees_one(original[item], label, kind, rule)
     recompute_right = consensus[item] and agrees_one(recomputed[item], label, kind, rule)
-    wrong[s, c] += 1.0 if original_wrong else 0.0
-    seen[s, c] += 1.0
-    if c == CONTENTIOUS:
-        rc_right[s] += 1.0 if recompute_right else 0.0
-        rc_seen[s] += 1.0
+    update_beliefs(s, c, original_wrong, recompute_right, wrong, seen, rc_right, rc_seen)
     size = window_wrong.shape[0]
     slot = status[WINDOW_NEXT]
     window_wrong[slot] = 1.0 if original_wrong else 0.0
@@ -132,6 +129,26 @@ def record_verdict(
             return STOP_TRIAGE
         return REQUEUE_STRATUM
     return NOTHING
+
+
+@njit(cache=True)
+def update_beliefs(
+    s: int,
+    c: int,
+    original_wrong: bool,
+    recompute_right: bool,
+    wrong: np.ndarray,
+    seen: np.ndarray,
+    rc_right: np.ndarray,
+    rc_seen: np.ndarray,
+) -> None:
+    """One verdict on an item of stratum ``s`` and class ``c``: the counts of its cell, and on
+    a contentious item those of the stratum's recomputation."""
+    wrong[s, c] += 1.0 if original_wrong else 0.0
+    seen[s, c] += 1.0
+    if c == CONTENTIOUS:
+        rc_right[s] += 1.0 if recompute_right else 0.0
+        rc_seen[s] += 1.0
 
 
 @njit(cache=True)

@@ -16,11 +16,20 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim.kernels.beliefs import original_wrong_params, recompute_right_params
+from sim.kernels.learning import AGREEING, CONTENTIOUS, NO_CONSENSUS, update_beliefs
 from sim.policies.base import Evidence, FloatArray
 from sim.policies.triage import contentious, disagreement_with_original
 
-CONTENTIOUS, NO_CONSENSUS, AGREEING = 0, 1, 2
 N_CLASSES = 3
+__all__ = [
+    "AGREEING",
+    "CONTENTIOUS",
+    "NO_CONSENSUS",
+    "N_CLASSES",
+    "Beliefs",
+    "beta_mean_sd",
+    "item_classes",
+]
 
 
 def item_classes(evidence: Evidence, threshold: float) -> NDArray[np.int8]:
@@ -56,12 +65,18 @@ class Beliefs:
         self.rc_seen = np.zeros(self.n_strata)
 
     def update(self, stratum: int, cls: int, original_wrong: bool, recompute_right: bool) -> None:
-        """One verdict on an item of ``stratum`` and class ``cls``."""
-        self.wrong[stratum, cls] += original_wrong
-        self.seen[stratum, cls] += 1.0
-        if cls == CONTENTIOUS:
-            self.rc_right[stratum] += recompute_right
-            self.rc_seen[stratum] += 1.0
+        """One verdict on an item of ``stratum`` and class ``cls``
+        (:func:`sim.kernels.learning.update_beliefs`, which the policy's verdict kernel calls)."""
+        update_beliefs(
+            stratum,
+            cls,
+            original_wrong,
+            recompute_right,
+            self.wrong,
+            self.seen,
+            self.rc_right,
+            self.rc_seen,
+        )
 
     def original_wrong_params(self) -> tuple[FloatArray, FloatArray]:
         """Beta ``(a, b)`` per (stratum, class), each ``(S, 3)``."""
