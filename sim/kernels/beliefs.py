@@ -97,17 +97,26 @@ def original_wrong_params(
     a = np.empty((S, C))
     b = np.empty((S, C))
     for c in range(C):
-        rate_sum = 0.0
-        observed = 0
-        for s in range(S):
-            if seen[s, c] > 0:
-                rate_sum += wrong[s, c] / seen[s, c]
-                observed += 1
-        pooled = (rate_sum + strength * prior[c]) / (float(observed) + strength)
+        pooled = pooled_original_wrong(wrong, seen, prior, strength, c)
         for s in range(S):
             a[s, c] = strength * pooled + wrong[s, c]
             b[s, c] = strength * (1.0 - pooled) + seen[s, c] - wrong[s, c]
     return a, b
+
+
+@njit(cache=True)
+def pooled_original_wrong(
+    wrong: np.ndarray, seen: np.ndarray, prior: np.ndarray, strength: float, c: int
+) -> float:
+    """The prior mean of class ``c`` that every stratum's belief is centred on: the observed
+    strata's rates (summed in stratum order) and ``prior[c]`` as ``strength`` observations."""
+    rate_sum = 0.0
+    observed = 0
+    for s in range(wrong.shape[0]):
+        if seen[s, c] > 0:
+            rate_sum += wrong[s, c] / seen[s, c]
+            observed += 1
+    return float((rate_sum + strength * prior[c]) / (float(observed) + strength))
 
 
 @njit(cache=True)
@@ -117,19 +126,29 @@ def recompute_right_params(
     """Beta ``(a, b)`` ``(S,)`` that a contentious item's recomputed label is right, pooled
     like :func:`original_wrong_params`."""
     S = rc_right.shape[0]
-    rates = np.zeros(S)
-    observed = 0
-    for s in range(S):
-        if rc_seen[s] > 0:
-            rates[s] = rc_right[s] / rc_seen[s]
-            observed += 1
-    pooled = (pairwise_sum(rates) + strength * prior) / (float(observed) + strength)
+    pooled = pooled_recompute_right(rc_right, rc_seen, prior, strength)
     a = np.empty(S)
     b = np.empty(S)
     for s in range(S):
         a[s] = strength * pooled + rc_right[s]
         b[s] = strength * (1.0 - pooled) + rc_seen[s] - rc_right[s]
     return a, b
+
+
+@njit(cache=True)
+def pooled_recompute_right(
+    rc_right: np.ndarray, rc_seen: np.ndarray, prior: float, strength: float
+) -> float:
+    """The prior mean every stratum's recomputation belief is centred on, pooled like
+    :func:`pooled_original_wrong` (the rates summed in NumPy's pairwise order)."""
+    S = rc_right.shape[0]
+    rates = np.zeros(S)
+    observed = 0
+    for s in range(S):
+        if rc_seen[s] > 0:
+            rates[s] = rc_right[s] / rc_seen[s]
+            observed += 1
+    return float((pairwise_sum(rates) + strength * prior) / (float(observed) + strength))
 
 
 @njit(cache=True, inline="always")
@@ -155,11 +174,21 @@ def optimistic_probabilities(
     p_rr = np.empty(S)
     for s in range(S):
         for c in range(C):
-            value = _beta_mean(a[s, c], b[s, c]) + width * _beta_sd(a[s, c], b[s, c])
-            p_ow[s, c] = min(max(value, 0.0), 1.0)
-        value = _beta_mean(ra[s], rb[s]) - width * _beta_sd(ra[s], rb[s])
-        p_rr[s] = min(max(value, 0.0), 1.0)
+            p_ow[s, c] = optimistic_wrong(a[s, c], b[s, c], width)
+        p_rr[s] = optimistic_right(ra[s], rb[s], width)
     return p_ow, p_rr
+
+
+@njit(cache=True, inline="always")
+def optimistic_wrong(a: float, b: float, width: float) -> float:
+    """:func:`optimistic_probabilities` of one cell's original."""
+    return min(max(_beta_mean(a, b) + width * _beta_sd(a, b), 0.0), 1.0)
+
+
+@njit(cache=True, inline="always")
+def optimistic_right(a: float, b: float, width: float) -> float:
+    """:func:`optimistic_probabilities` of one stratum's recomputation."""
+    return min(max(_beta_mean(a, b) - width * _beta_sd(a, b), 0.0), 1.0)
 
 
 @njit(cache=True, inline="always")

@@ -19,9 +19,12 @@ from numba import njit
 from sim.kernels.agreement import agrees_one
 from sim.kernels.beliefs import (
     fallback_wrong,
-    optimistic_probabilities,
+    optimistic_right,
+    optimistic_wrong,
     original_wrong_params,
     pairwise_sum,
+    pooled_original_wrong,
+    pooled_recompute_right,
     queue_keys,
     recompute_right_params,
 )
@@ -312,11 +315,12 @@ def strategy_keys(
     policy's generator ``rng`` (``thompson``: every cell's original, then every stratum's
     recomputation, in C order, as ``rng.beta`` on the arrays draws them), else at
     ``params[P_UCB_WIDTH]`` standard deviations (``ucb``; 0 for ``greedy``)."""
-    a, b = original_wrong_params(wrong, seen, prior, params[P_STRENGTH])
-    ra, rb = recompute_right_params(
-        rc_right, rc_seen, params[P_PRIOR_RECOMPUTE_RIGHT], params[P_STRENGTH]
-    )
+    strength = params[P_STRENGTH]
     if params[P_THOMPSON] > 0:
+        a, b = original_wrong_params(wrong, seen, prior, strength)
+        ra, rb = recompute_right_params(
+            rc_right, rc_seen, params[P_PRIOR_RECOMPUTE_RIGHT], strength
+        )
         p_ow = np.empty_like(a)
         for s in range(a.shape[0]):
             for c in range(a.shape[1]):
@@ -325,7 +329,30 @@ def strategy_keys(
         for s in range(ra.shape[0]):
             p_rr[s] = rng.beta(ra[s], rb[s])
     else:
-        p_ow, p_rr = optimistic_probabilities(a, b, ra, rb, params[P_UCB_WIDTH])
+        # Only the strata of ``items`` are read: their cells alone are computed, from the
+        # same pooled priors and formulas as the whole table.
+        p_ow = np.empty(wrong.shape)
+        p_rr = np.empty(rc_right.shape[0])
+        pooled = np.empty(wrong.shape[1])
+        for c in range(wrong.shape[1]):
+            pooled[c] = pooled_original_wrong(wrong, seen, prior, strength, c)
+        pooled_rr = pooled_recompute_right(
+            rc_right, rc_seen, params[P_PRIOR_RECOMPUTE_RIGHT], strength
+        )
+        width = params[P_UCB_WIDTH]
+        last = -1
+        for k in range(items.shape[0]):
+            s = stratum[items[k]]
+            if s == last:
+                continue
+            last = s
+            for c in range(wrong.shape[1]):
+                a_sc = strength * pooled[c] + wrong[s, c]
+                b_sc = strength * (1.0 - pooled[c]) + seen[s, c] - wrong[s, c]
+                p_ow[s, c] = optimistic_wrong(a_sc, b_sc, width)
+            ra_s = strength * pooled_rr + rc_right[s]
+            rb_s = strength * (1.0 - pooled_rr) + rc_seen[s] - rc_right[s]
+            p_rr[s] = optimistic_right(ra_s, rb_s, width)
     return queue_keys(
         items, p_ow, p_rr, stratum, item_class, contentious, minutes, accepted, has_verdict
     )

@@ -161,3 +161,70 @@ def test_verdicts_after_triage_change_no_belief() -> None:
     state["status"][kernel.PHASE] = kernel.DRAINING
     assert record(2, 5.0, state, params) == kernel.NOTHING
     assert state["seen"].sum() == 1, "draining verdicts still teach the beliefs"
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    n=st.integers(1, 300),
+    n_strata=st.integers(1, 8),
+    strategy=st.sampled_from(["ucb", "greedy", "thompson"]),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_strategy_keys_are_the_whole_tables_keys(
+    n: int, n_strata: int, strategy: str, seed: int
+) -> None:
+    """The keys computed from only the cells of the items' strata (``ucb``, ``greedy``), or
+    from NumPy's generator drawn in the kernel (``thompson``), are those of the whole tables of
+    probabilities as NumPy computes them."""
+    from sim.kernels.beliefs import optimistic_probabilities, queue_keys
+
+    rng = np.random.default_rng(seed)
+    stratum = rng.integers(0, n_strata, n).astype(np.int32)
+    cls = rng.integers(0, 3, n).astype(np.int8)
+    contentious = cls == 0
+    minutes = rng.uniform(1.0, 30.0, n)
+    has_verdict = rng.random(n) < 0.3
+    seen = rng.integers(0, 6, (n_strata, 3)).astype(np.float64)
+    wrong = np.floor(seen * rng.random((n_strata, 3)))
+    rc_seen = seen[:, 0].copy()
+    rc_right = np.floor(rc_seen * rng.random(n_strata))
+    accepted = rng.random(n_strata) < 0.2
+    prior = rng.random(3)
+    params = np.zeros(kernel.N_PARAMS)
+    params[kernel.P_STRENGTH] = rng.uniform(0.5, 8.0)
+    params[kernel.P_PRIOR_RECOMPUTE_RIGHT] = rng.random()
+    params[kernel.P_UCB_WIDTH] = rng.uniform(0.0, 2.5) if strategy == "ucb" else 0.0
+    params[kernel.P_THOMPSON] = float(strategy == "thompson")
+    items = rng.choice(n, size=rng.integers(1, n + 1), replace=False).astype(np.int64)
+    if rng.random() < 0.5:
+        items = np.flatnonzero(stratum == stratum[0]).astype(np.int64)  # one stratum, as re-keyed
+    strength = params[kernel.P_STRENGTH]
+    a, b = original_wrong_params(wrong, seen, prior, strength)
+    ra, rb = recompute_right_params(
+        rc_right, rc_seen, params[kernel.P_PRIOR_RECOMPUTE_RIGHT], strength
+    )
+    drawn = np.random.default_rng(seed + 1)
+    if strategy == "thompson":
+        p_ow, p_rr = drawn.beta(a, b), drawn.beta(ra, rb)
+    else:
+        p_ow, p_rr = optimistic_probabilities(a, b, ra, rb, params[kernel.P_UCB_WIDTH])
+    want = queue_keys(items, p_ow, p_rr, stratum, cls, contentious, minutes, accepted, has_verdict)
+    policy_rng = np.random.default_rng(seed + 1)
+    got = kernel.strategy_keys(
+        items,
+        stratum,
+        cls,
+        contentious,
+        minutes,
+        has_verdict,
+        wrong,
+        seen,
+        rc_right,
+        rc_seen,
+        accepted,
+        prior,
+        params,
+        policy_rng,
+    )
+    np.testing.assert_array_equal(got, want)
+    assert policy_rng.random() == drawn.random(), "the generator advanced as NumPy's does"
