@@ -4,8 +4,11 @@ for each strategy, taking turns so that the machine's drift hits all alike.
 
     python benchmarks/learning_loops.py              # medcalc, 20 replications, 9 turns
     python benchmarks/learning_loops.py --reps 40 --turns 15
+    python benchmarks/learning_loops.py --scenario 1e5 --reps 1 --turns 3
 
-Prints and writes to benchmarks/results/learning_loops.md the median milliseconds per whole
+``1e5`` is the engines benchmark's synthetic scenario (10^5 items in 2,000 strata, 60 experts)
+with 2,000 expert-hours. Prints and writes to benchmarks/results/learning_loops[_1e5].md the
+median milliseconds per whole
 replication (step by step: world, verifiers, triage, reviews, final labels, estimates,
 metrics) and the share of it spent in the engine's review call (the loop, and for the compiled
 loop also what the policy freezes when its audit starts), and checks that every loop gave every
@@ -46,14 +49,23 @@ class TimedLoop:
             self.seconds += time.perf_counter() - t0
 
 
-def scenario(strategy: str, loop: str) -> Any:
-    """The medcalc scenario with ``learning`` and ``strategy`` on ``loop``."""
-    from benchmarks.engines import medcalc_config
+SCENARIOS = ("medcalc", "1e5")
+
+
+def scenario(name: str, strategy: str, loop: str) -> Any:
+    """Scenario ``name`` with ``learning`` and ``strategy`` on ``loop``."""
+    from benchmarks.engines import medcalc_config, synthetic_config
     from sim.engines.plain_loop import PlainLoopEngine
     from sim.scenario import build_scenario
 
     engine = "simpy" if loop == "simpy" else "numba"
-    cfg = medcalc_config(engine, "policy=learning", f"policy.learning.strategy={strategy}")
+    if name == "1e5":
+        cfg = synthetic_config(100_000, 60, engine)
+        cfg.policy.name = "learning"
+        cfg.policy.learning.strategy = strategy
+        cfg.budget.expert_hours = 2000.0
+    else:
+        cfg = medcalc_config(engine, "policy=learning", f"policy.learning.strategy={strategy}")
     sc = build_scenario(cfg)
     inner = PlainLoopEngine() if loop == "plain" else sc.engine
     return dataclasses.replace(sc, engine=TimedLoop(inner))
@@ -63,6 +75,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--reps", type=int, default=20)
     ap.add_argument("--turns", type=int, default=9)
+    ap.add_argument("--scenario", choices=SCENARIOS, default="medcalc")
     args = ap.parse_args()
     if args.reps < 1 or args.turns < 1:
         raise SystemExit("--reps and --turns: expected positive integers")
@@ -73,7 +86,7 @@ def main() -> None:
     seeds = replication_seeds(0, args.reps)
     rows = []
     for strategy in STRATEGIES:
-        scenarios = {loop: scenario(strategy, loop) for loop in LOOPS}
+        scenarios = {loop: scenario(args.scenario, strategy, loop) for loop in LOOPS}
         for sc in scenarios.values():  # warm-up: compiles or loads every kernel
             run_replication(sc, seeds[0])
         wall: dict[str, list[float]] = {loop: [] for loop in LOOPS}
@@ -109,7 +122,8 @@ def main() -> None:
     lines = [
         "# The learning policy on the three review loops",
         "",
-        f"`python benchmarks/learning_loops.py --reps {args.reps} --turns {args.turns}`: medcalc, "
+        f"`python benchmarks/learning_loops.py --scenario {args.scenario} --reps {args.reps} "
+        f"--turns {args.turns}`: {args.scenario}, "
         f"{args.reps} replications step by step in one process, the three loops in turn, median of "
         f"{args.turns} turns. Every loop gave every replication the same metrics (checked in this "
         "run).",
@@ -121,7 +135,8 @@ def main() -> None:
         lines.append(f"| {strategy} | {loop} | {ms:.2f} | {pct:.0f}% | {ratio:.2f}× |")
     text = "\n".join(lines) + "\n"
     print(text)
-    out = ROOT / "benchmarks" / "results" / "learning_loops.md"
+    suffix = "" if args.scenario == "medcalc" else f"_{args.scenario}"
+    out = ROOT / "benchmarks" / "results" / f"learning_loops{suffix}.md"
     out.write_text(text)
     print(f"written to {out.relative_to(ROOT)}")
 
