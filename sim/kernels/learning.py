@@ -201,6 +201,23 @@ def should_stop(
 
 
 @njit(cache=True)
+def open_items(has_verdict: np.ndarray) -> np.ndarray:
+    """The items without a verdict, in index order (counted, then listed: plain loops compile
+    faster than NumPy's ``flatnonzero``)."""
+    m = 0
+    for i in range(has_verdict.shape[0]):
+        if not has_verdict[i]:
+            m += 1
+    out = np.empty(m, dtype=np.int64)
+    m = 0
+    for i in range(has_verdict.shape[0]):
+        if not has_verdict[i]:
+            out[m] = i
+            m += 1
+    return out
+
+
+@njit(cache=True)
 def residual_upper_bound(
     stratum: np.ndarray,
     item_class: np.ndarray,
@@ -236,23 +253,15 @@ def residual_upper_bound(
         total = ra[s] + rb[s]
         p_rr[s] = ra[s] / total
         sd_rr[s] = math.sqrt(ra[s] * rb[s] / (total * total * (total + 1.0)))
-    n_open = 0
-    for i in range(n):
-        if not has_verdict[i]:
-            n_open += 1
-    open_items = np.empty(n_open, dtype=np.int64)
-    k = 0
-    for i in range(n):
-        if not has_verdict[i]:
-            open_items[k] = i
-            k += 1
-    p, adopt = fallback_wrong(open_items, p_ow, p_rr, stratum, item_class, contentious)
+    left = open_items(has_verdict)
+    n_open = left.shape[0]
+    p, adopt = fallback_wrong(left, p_ow, p_rr, stratum, item_class, contentious)
     n_cells = 4 * S
     per_cell = np.zeros(n_cells)
     count = np.zeros(n_cells)
     binomial = np.empty(n_open)
     for k in range(n_open):
-        i = open_items[k]
+        i = left[k]
         s = stratum[i]
         if adopt[k]:
             cell = s * 4 + 3
@@ -356,12 +365,6 @@ def strategy_keys(
     return queue_keys(
         items, p_ow, p_rr, stratum, item_class, contentious, minutes, accepted, has_verdict
     )
-
-
-@njit(cache=True)
-def open_items(has_verdict: np.ndarray) -> np.ndarray:
-    """The items without a verdict, in index order."""
-    return np.flatnonzero(~has_verdict)
 
 
 def audit_sample(
