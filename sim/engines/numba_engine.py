@@ -61,7 +61,8 @@ class NumbaEngine:
     @staticmethod
     def has_python_hooks(policy_class: type[Policy]) -> bool:
         """Does the policy react to events in Python (verdicts, phases)? The loop kernel cannot
-        call it back, so its reviews run on the plain-Python loop
+        call it back: its reviews run in the loop with its hooks compiled in when it has them
+        (:meth:`~sim.policies.base.Policy.compiled_hooks`), else on the plain-Python loop
         (:mod:`sim.engines.plain_loop`: same semantics, same outcomes)."""
         return any(
             getattr(policy_class, hook) is not getattr(Policy, hook)

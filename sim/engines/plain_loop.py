@@ -5,7 +5,8 @@ It takes the desk's decisions at the instants the SimPy engine does, in the same
 reviews by expert, then free experts by expert, then the policy's next phase when the queue ran
 dry), so for any policy, hooks included, it gives the SimPy engine's outcomes event by event
 (``tests/engines/test_plain_loop.py``). The Numba engine runs it for policies that react in
-Python (``learning``), whose hooks its compiled loop cannot call."""
+Python and whose hooks have no compiled form (a user's policy; ``learning``'s are compiled,
+:mod:`sim.kernels.learning_loop`)."""
 
 from __future__ import annotations
 
