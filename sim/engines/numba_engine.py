@@ -1,8 +1,10 @@
 """The fast engine: the same event semantics as the SimPy engine, as ``@njit`` kernels.
 
-Two ways in. :meth:`NumbaEngine.review` runs one replication's event loop (any policy whose
-verdict hook is not overridden). :meth:`NumbaEngine.run_replications` runs whole replications of
-a :class:`~sim.policies.base.KernelPolicy` in compiled code, on ``threads`` threads."""
+Two ways in. :meth:`NumbaEngine.review` runs one replication's event loop: the array loop for a
+policy without hooks, the loop with the policy's hooks compiled in for one that has a compiled
+form of them (``learning``), else the plain-Python loop. :meth:`NumbaEngine.run_replications`
+runs whole replications of a :class:`~sim.policies.base.KernelPolicy` in compiled code, on
+``threads`` threads."""
 
 from __future__ import annotations
 
