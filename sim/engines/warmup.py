@@ -28,6 +28,7 @@ from sim.kernels.review_loop import review_loop
 HELPER_SECONDS = 60.0  # how long the caller waits for a helper that is still compiling
 LEARNING = "learning"
 _learning_helper: subprocess.Popen[bytes] | None = None
+_learning_loop_cached = False
 
 
 def start_helper(target: str = "") -> subprocess.Popen[bytes] | None:
@@ -60,8 +61,14 @@ def finish_helper(helper: subprocess.Popen[bytes] | None) -> None:
 
 
 def learning_loop_is_cached() -> bool:
-    """Has the loop with the learning policy's hooks been compiled into the cache?"""
-    return CACHE_DIR.is_dir() and any(CACHE_DIR.rglob("*learning_review_loop*.nbi"))
+    """Has the loop with the learning policy's hooks been compiled into the cache? Once it
+    has, the answer is kept, so a study's many runs do not walk the cache again."""
+    global _learning_loop_cached
+    if not _learning_loop_cached:
+        _learning_loop_cached = CACHE_DIR.is_dir() and any(
+            CACHE_DIR.rglob("*learning_review_loop*.nbi")
+        )
+    return _learning_loop_cached
 
 
 def start_learning_helper() -> None:

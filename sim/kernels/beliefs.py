@@ -99,9 +99,17 @@ def original_wrong_params(
     for c in range(C):
         pooled = pooled_original_wrong(wrong, seen, prior, strength, c)
         for s in range(S):
-            a[s, c] = strength * pooled + wrong[s, c]
-            b[s, c] = strength * (1.0 - pooled) + seen[s, c] - wrong[s, c]
+            a[s, c], b[s, c] = pooled_beta(pooled, wrong[s, c], seen[s, c], strength)
     return a, b
+
+
+@njit(cache=True, inline="always")
+def pooled_beta(
+    pooled: float, successes: float, trials: float, strength: float
+) -> tuple[float, float]:
+    """One cell's Beta ``(a, b)``: its prior, ``strength`` observations at the ``pooled``
+    mean, updated with ``successes`` of ``trials``."""
+    return strength * pooled + successes, strength * (1.0 - pooled) + trials - successes
 
 
 @njit(cache=True)
@@ -130,8 +138,7 @@ def recompute_right_params(
     a = np.empty(S)
     b = np.empty(S)
     for s in range(S):
-        a[s] = strength * pooled + rc_right[s]
-        b[s] = strength * (1.0 - pooled) + rc_seen[s] - rc_right[s]
+        a[s], b[s] = pooled_beta(pooled, rc_right[s], rc_seen[s], strength)
     return a, b
 
 

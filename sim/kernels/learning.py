@@ -23,6 +23,7 @@ from sim.kernels.beliefs import (
     optimistic_wrong,
     original_wrong_params,
     pairwise_sum,
+    pooled_beta,
     pooled_original_wrong,
     pooled_recompute_right,
     queue_keys,
@@ -104,14 +105,13 @@ def record_verdict(
     status[WINDOW_COUNT] = min(status[WINDOW_COUNT] + 1, size)
     if original_wrong and params[P_RERUN_SYSTEMATIC] > 0:
         rerun_requested[s] = True
-    if c == CONTENTIOUS and not accepted[s]:
-        ra, rb = recompute_right_params(
-            rc_right, rc_seen, params[P_PRIOR_RECOMPUTE_RIGHT], params[P_STRENGTH]
+    if c == CONTENTIOUS and not accepted[s] and rc_seen[s] >= params[P_ACCEPT_MIN_VERDICTS]:
+        strength = params[P_STRENGTH]
+        pooled = pooled_recompute_right(
+            rc_right, rc_seen, params[P_PRIOR_RECOMPUTE_RIGHT], strength
         )
-        if (
-            rc_seen[s] >= params[P_ACCEPT_MIN_VERDICTS]
-            and ra[s] / (ra[s] + rb[s]) >= params[P_ACCEPT_THRESHOLD]
-        ):
+        ra, rb = pooled_beta(pooled, rc_right[s], rc_seen[s], strength)
+        if ra / (ra + rb) >= params[P_ACCEPT_THRESHOLD]:
             accepted[s] = True
     if phase == TRIAGE:
         if should_stop(
@@ -202,17 +202,23 @@ def should_stop(
 
 @njit(cache=True)
 def open_items(has_verdict: np.ndarray) -> np.ndarray:
-    """The items without a verdict, in index order (counted, then listed: plain loops compile
-    faster than NumPy's ``flatnonzero``)."""
+    """The items without a verdict, in index order."""
+    return unreviewed_among(np.arange(has_verdict.shape[0]), has_verdict)
+
+
+@njit(cache=True)
+def unreviewed_among(candidates: np.ndarray, has_verdict: np.ndarray) -> np.ndarray:
+    """The ``candidates`` without a verdict, in their order (counted, then listed: plain
+    loops compile faster than NumPy's ``flatnonzero``)."""
     m = 0
-    for i in range(has_verdict.shape[0]):
-        if not has_verdict[i]:
+    for k in range(candidates.shape[0]):
+        if not has_verdict[candidates[k]]:
             m += 1
     out = np.empty(m, dtype=np.int64)
     m = 0
-    for i in range(has_verdict.shape[0]):
-        if not has_verdict[i]:
-            out[m] = i
+    for k in range(candidates.shape[0]):
+        if not has_verdict[candidates[k]]:
+            out[m] = candidates[k]
             m += 1
     return out
 
@@ -289,18 +295,7 @@ def open_items_of_stratum(
 ) -> np.ndarray:
     """The items of stratum ``s`` without a verdict, in index order (``stratum_items`` lists
     the items stratum by stratum, from ``stratum_start[s]``)."""
-    lo, hi = stratum_start[s], stratum_start[s + 1]
-    m = 0
-    for k in range(lo, hi):
-        if not has_verdict[stratum_items[k]]:
-            m += 1
-    out = np.empty(m, dtype=np.int64)
-    m = 0
-    for k in range(lo, hi):
-        if not has_verdict[stratum_items[k]]:
-            out[m] = stratum_items[k]
-            m += 1
-    return out
+    return unreviewed_among(stratum_items[stratum_start[s] : stratum_start[s + 1]], has_verdict)
 
 
 @njit(cache=True)
@@ -356,11 +351,9 @@ def strategy_keys(
                 continue
             last = s
             for c in range(wrong.shape[1]):
-                a_sc = strength * pooled[c] + wrong[s, c]
-                b_sc = strength * (1.0 - pooled[c]) + seen[s, c] - wrong[s, c]
+                a_sc, b_sc = pooled_beta(pooled[c], wrong[s, c], seen[s, c], strength)
                 p_ow[s, c] = optimistic_wrong(a_sc, b_sc, width)
-            ra_s = strength * pooled_rr + rc_right[s]
-            rb_s = strength * (1.0 - pooled_rr) + rc_seen[s] - rc_right[s]
+            ra_s, rb_s = pooled_beta(pooled_rr, rc_right[s], rc_seen[s], strength)
             p_rr[s] = optimistic_right(ra_s, rb_s, width)
     return queue_keys(
         items, p_ow, p_rr, stratum, item_class, contentious, minutes, accepted, has_verdict

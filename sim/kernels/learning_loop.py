@@ -17,7 +17,6 @@ import math
 import numpy as np
 from numba import njit, objmode
 
-from sim.kernels.agreement import agrees_one
 from sim.kernels.learning import (
     AUDIT,
     DONE,
@@ -34,14 +33,16 @@ from sim.kernels.learning import (
     record_verdict,
     strategy_keys,
 )
-from sim.kernels.review_queue import heap_pop, heap_push
+from sim.kernels.review_queue import heap_push
 from sim.kernels.review_steps import (
     BUSY,
     FREE,
-    OFF,
     advance_experts,
+    chain_step,
+    first_windows,
     fits_budgets,
     log_review,
+    pop_eligible,
     review_cost,
     review_label,
 )
@@ -130,52 +131,6 @@ def _stop_triage(
         key_of,
         version,
     )
-
-
-@njit(cache=True)
-def _pop_eligible(
-    e: int,
-    heap: np.ndarray,
-    size: int,
-    entry: np.ndarray,
-    skipped: np.ndarray,
-    version: np.ndarray,
-    started: np.ndarray,
-    reviewer: np.ndarray,
-) -> tuple[np.ndarray, int, bool]:
-    """:meth:`sim.engines.queue.ReviewQueue.pop_eligible`: pop into ``entry`` the first live
-    entry expert ``e`` has not reviewed a stage of; the entries skipped for that go back.
-    Returns the heap, its size and whether an entry was found."""
-    n_skipped = 0
-    found = False
-    while size > 0:
-        size = heap_pop(heap, size, entry)
-        item = int(entry[2])
-        stage = int(entry[3])
-        if stage == 0 and (entry[4] != version[item] or started[item]):
-            continue
-        mine = False
-        for r in range(3):
-            if reviewer[item, r] == e:
-                mine = True
-        if mine:
-            for c in range(5):
-                skipped[n_skipped, c] = entry[c]
-            n_skipped += 1
-            continue
-        found = True
-        break
-    for k in range(n_skipped):
-        heap, size = _push(
-            heap,
-            size,
-            skipped[k, 0],
-            skipped[k, 1],
-            int(skipped[k, 2]),
-            int(skipped[k, 3]),
-            skipped[k, 4],
-        )
-    return heap, size, found
 
 
 @njit(cache=True)
@@ -294,6 +249,7 @@ def learning_review_loop(
     reviewer = np.full((n, 3), -1, dtype=np.int64)
     retired = np.zeros(E, dtype=np.bool_)
     skipped = np.empty((3 * n + 8, 5))
+    no_ranked = np.zeros(0, dtype=np.int64)  # every entry waits in the heap
     entry = np.empty(5)
     state = np.empty(E, dtype=np.int64)
     timer = np.empty(E)
@@ -332,20 +288,14 @@ def learning_review_loop(
             running -= 1
             item = job_item[e]
             stage = job_stage[e]
-            label = job_label[e]
-            final = not double_review
-            if stage == 0:
-                first_label[item] = label
-            elif stage == 1:
-                final = agrees_one(label, first_label[item], value_kind[item], rule)
-            else:
-                final = True
+            final, v = chain_step(
+                item, stage, job_label[e], first_label, double_review, value_kind, rule
+            )
             if not final:
                 heap, size = _push(heap, size, -np.inf, seq, item, stage + 1, version[item])
                 seq += 1.0
                 n_live += 1
                 continue
-            v = first_label[item] if stage == 1 else label
             expert_label[item] = v
             reviewed[item] = True
             action = record_verdict(
@@ -430,8 +380,19 @@ def learning_review_loop(
                 if first_pass or state[e] != FREE:
                     continue
                 while True:
-                    heap, size, found = _pop_eligible(
-                        e, heap, size, entry, skipped, version, started, reviewer
+                    size, _, found = pop_eligible(
+                        e,
+                        heap,
+                        size,
+                        no_ranked,
+                        no_ranked,
+                        0,
+                        0,
+                        entry,
+                        skipped,
+                        version,
+                        started,
+                        reviewer,
                     )
                     if not found:
                         break
@@ -526,13 +487,7 @@ def learning_review_loop(
             first_pass = False
             if finished:
                 break
-            for e in range(E):
-                if window[e] < offsets[e + 1]:
-                    state[e] = OFF
-                    timer[e] = window_start[window[e]]
-                else:
-                    state[e] = RETIRED
-                    timer[e] = np.inf
+            first_windows(state, timer, window, window_start, offsets)
             continue
         if finished:
             break

@@ -8,16 +8,17 @@ import math
 import numpy as np
 from numba import njit
 
-from sim.kernels.agreement import agrees_one
-from sim.kernels.review_queue import heap_push, pop_next, ranked_entries
+from sim.kernels.review_queue import heap_push, ranked_entries
 from sim.kernels.review_steps import (
     BUSY,
     DONE,
     FREE,
-    OFF,
     advance_experts,
+    chain_step,
+    first_windows,
     fits_budgets,
     log_review,
+    pop_eligible,
     review_cost,
     review_label,
 )
@@ -94,13 +95,7 @@ def review_loop(
     completed = np.empty(E, dtype=np.int64)
     skipped = np.empty((capacity, 5))
     entry = np.empty(5)
-    for e in range(E):
-        if window[e] < offsets[e + 1]:
-            state[e] = OFF
-            timer[e] = window_start[window[e]]
-        else:
-            state[e] = DONE
-            timer[e] = np.inf
+    first_windows(state, timer, window, window_start, offsets)
 
     spent_seconds = 0.0
     spent_usd = 0.0
@@ -125,20 +120,15 @@ def review_loop(
             running -= 1
             item = job_item[e]
             stage = job_stage[e]
-            label = job_label[e]
-            final = not double_review
-            if stage == 0:
-                first_label[item] = label
-            elif stage == 1:
-                final = agrees_one(label, first_label[item], value_kind[item], rule)
-            else:
-                final = True
+            final, verdict = chain_step(
+                item, stage, job_label[e], first_label, double_review, value_kind, rule
+            )
             if not final:
                 size = heap_push(heap, size, -np.inf, seq, float(item), stage + 1.0, 0.0)
                 seq += 1.0
                 n_live += 1
                 continue
-            expert_label[item] = first_label[item] if stage == 1 else label
+            expert_label[item] = verdict
             reviewed[item] = True
 
         # 2. free experts take work in expert order, until the queue is empty
@@ -147,35 +137,20 @@ def review_loop(
                 break
             if state[e] != FREE:
                 continue
-            n_skipped = 0
-            found = False
-            while size > 0 or front < n_ranked:
-                size, front = pop_next(heap, size, ranked_item, ranked_seq, front, n_ranked, entry)
-                item = int(entry[2])
-                stage = int(entry[3])
-                if stage == 0 and (entry[4] != version[item] or started[item]):
-                    continue
-                mine = False
-                for r in range(stage):
-                    if reviewer[item, r] == e:
-                        mine = True
-                if mine:
-                    for c in range(5):
-                        skipped[n_skipped, c] = entry[c]
-                    n_skipped += 1
-                    continue
-                found = True
-                break
-            for k in range(n_skipped):
-                size = heap_push(
-                    heap,
-                    size,
-                    skipped[k, 0],
-                    skipped[k, 1],
-                    skipped[k, 2],
-                    skipped[k, 3],
-                    skipped[k, 4],
-                )
+            size, front, found = pop_eligible(
+                e,
+                heap,
+                size,
+                ranked_item,
+                ranked_seq,
+                front,
+                n_ranked,
+                entry,
+                skipped,
+                version,
+                started,
+                reviewer,
+            )
             if not found:
                 continue
             item = int(entry[2])

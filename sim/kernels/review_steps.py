@@ -1,6 +1,7 @@
 """The steps both compiled review loops share (:mod:`sim.kernels.review_loop`,
-:mod:`sim.kernels.learning_loop`): the experts' timers at an instant, what a review would cost,
-the label it gives and its row of the log. They allocate nothing and compile without the
+:mod:`sim.kernels.learning_loop`): the experts' timers at an instant, a finished review's step
+in its item's chain, the queue entry a free expert takes, what a review would cost, the label it
+gives and its row of the log. They allocate nothing and compile without the
 runtime's reference counts (:func:`~sim.kernels.njit_no_refcounts`)."""
 
 from __future__ import annotations
@@ -10,10 +11,30 @@ import math
 import numpy as np
 
 from sim.kernels import njit_no_refcounts
+from sim.kernels.agreement import agrees_one
 from sim.kernels.calendar import finish_of_work
+from sim.kernels.review_queue import heap_push, pop_next
 from sim.kernels.world import review_draw, review_wrong_label
 
 OFF, FREE, BUSY, DONE = 0, 1, 2, 3
+
+
+@njit_no_refcounts
+def _at_window(
+    e: int,
+    state: np.ndarray,
+    timer: np.ndarray,
+    window: np.ndarray,
+    window_start: np.ndarray,
+    offsets: np.ndarray,
+) -> None:
+    """Expert ``e`` off until window ``window[e]`` opens, or done past their last window."""
+    if window[e] < offsets[e + 1]:
+        state[e] = OFF
+        timer[e] = window_start[window[e]]
+    else:
+        state[e] = DONE
+        timer[e] = np.inf
 
 
 @njit_no_refcounts
@@ -26,12 +47,21 @@ def _next_window(
     offsets: np.ndarray,
 ) -> None:
     window[e] += 1
-    if window[e] < offsets[e + 1]:
-        state[e] = OFF
-        timer[e] = window_start[window[e]]
-    else:
-        state[e] = DONE
-        timer[e] = np.inf
+    _at_window(e, state, timer, window, window_start, offsets)
+
+
+@njit_no_refcounts
+def first_windows(
+    state: np.ndarray,
+    timer: np.ndarray,
+    window: np.ndarray,
+    window_start: np.ndarray,
+    offsets: np.ndarray,
+) -> None:
+    """Every expert off until their first window opens (``window`` holds its index), or done
+    when they have none."""
+    for e in range(state.shape[0]):
+        _at_window(e, state, timer, window, window_start, offsets)
 
 
 @njit_no_refcounts
@@ -71,6 +101,72 @@ def advance_experts(
         elif s == FREE:
             _next_window(e, state, timer, window, window_start, offsets)
     return n_completed, dispatch
+
+
+@njit_no_refcounts
+def chain_step(
+    item: int,
+    stage: int,
+    label: float,
+    first_label: np.ndarray,
+    double_review: bool,
+    value_kind: np.ndarray,
+    rule: np.ndarray,
+) -> tuple[bool, float]:
+    """A review of ``item`` at ``stage`` finished with ``label``: is the item's chain complete
+    (single review; two agreeing reviews; an adjudication), and its verdict if so (the first
+    review's label when the second agrees). Keeps the first review's label."""
+    if stage == 0:
+        first_label[item] = label
+        return not double_review, label
+    if stage == 1:
+        return agrees_one(label, first_label[item], value_kind[item], rule), first_label[item]
+    return True, label
+
+
+@njit_no_refcounts
+def pop_eligible(
+    e: int,
+    heap: np.ndarray,
+    size: int,
+    ranked_item: np.ndarray,
+    ranked_seq: np.ndarray,
+    front: int,
+    n_ranked: int,
+    entry: np.ndarray,
+    skipped: np.ndarray,
+    version: np.ndarray,
+    started: np.ndarray,
+    reviewer: np.ndarray,
+) -> tuple[int, int, bool]:
+    """:meth:`sim.engines.queue.ReviewQueue.pop_eligible`: take into ``entry`` the first live
+    entry (:func:`~sim.kernels.review_queue.pop_next` order) of a stage expert ``e`` did not
+    review an earlier stage of; the entries skipped for that go back. Returns the heap's size,
+    the ranked array's front and whether an entry was found."""
+    n_skipped = 0
+    found = False
+    while size > 0 or front < n_ranked:
+        size, front = pop_next(heap, size, ranked_item, ranked_seq, front, n_ranked, entry)
+        item = int(entry[2])
+        stage = int(entry[3])
+        if stage == 0 and (entry[4] != version[item] or started[item]):
+            continue
+        mine = False
+        for r in range(stage):
+            if reviewer[item, r] == e:
+                mine = True
+        if mine:
+            for c in range(5):
+                skipped[n_skipped, c] = entry[c]
+            n_skipped += 1
+            continue
+        found = True
+        break
+    for k in range(n_skipped):
+        size = heap_push(
+            heap, size, skipped[k, 0], skipped[k, 1], skipped[k, 2], skipped[k, 3], skipped[k, 4]
+        )
+    return size, front, found
 
 
 @njit_no_refcounts
