@@ -65,7 +65,12 @@ def _residual(c: Counts, p: float) -> float:
 
 
 def _invert(y_mean: float, e: float) -> float:
-    return float(np.clip((y_mean - e) / (1.0 - e), 0.0, 1.0))
+    return _clip01((y_mean - e) / (1.0 - e))
+
+
+def _clip01(x: float) -> float:
+    """``x`` clipped to [0, 1] (NaN stays NaN), without NumPy's call on a scalar."""
+    return min(max(x, 0.0), 1.0)
 
 
 def _combine(c: Counts, y_value: float, y_low: float, y_high: float) -> Estimate:
@@ -141,7 +146,7 @@ def ppi_estimate(
     # A rate near 0 has a skewed sampling distribution: a Wilson interval at the estimate's
     # effective sample size (with Student's t for the small audit) rather than +- t se.
     t = t_quantile_975(y.size - 1)
-    p = float(np.clip(value, 0.0, 1.0))
+    p = _clip01(value)
     n_eff = max(p * (1.0 - p), 1.0 / (4.0 * y.size)) / max(se * se, 1e-12)
     low, high = wilson(p * n_eff, n_eff, t)
     return _combine(c, value, float(low), float(high))
@@ -152,7 +157,7 @@ def _ppi_mean(yf: FloatArray, f_audit: FloatArray, f_all: FloatArray) -> tuple[f
     [0, 1]) and the standard error of the estimate of the mean of ``Y`` with it."""
     m, big_n = yf.size, f_all.size
     var_f = float(f_all.var(ddof=1)) if big_n > 1 else 0.0
-    cov = float(np.cov(yf, f_audit, ddof=1)[0, 1])
-    lam = float(np.clip(cov / ((1.0 + m / big_n) * var_f), 0.0, 1.0)) if var_f > 0 else 0.0
+    cov = float(np.dot(yf - yf.mean(), f_audit - f_audit.mean())) / (m - 1)
+    lam = _clip01(cov / ((1.0 + m / big_n) * var_f)) if var_f > 0 else 0.0
     resid = yf - lam * f_audit
     return lam, math.sqrt(float(resid.var(ddof=1)) / m + lam * lam * var_f / big_n)

@@ -290,6 +290,22 @@ def residual_upper_bound(
 
 
 @njit(cache=True)
+def lead_each_stratum(
+    keys: np.ndarray, stratum_items: np.ndarray, stratum_start: np.ndarray, offset: float
+) -> None:
+    """Move each stratum's first item in queue order (the lowest key, the first on ties) ahead
+    by ``offset``: ``keys`` ``(n,)`` in place, strata listed as in :func:`open_items_of_stratum`."""
+    for s in range(stratum_start.shape[0] - 1):
+        lo, hi = stratum_start[s], stratum_start[s + 1]
+        if hi > lo:
+            best = stratum_items[lo]
+            for k in range(lo + 1, hi):
+                if keys[stratum_items[k]] < keys[best]:
+                    best = stratum_items[k]
+            keys[best] -= offset
+
+
+@njit(cache=True)
 def open_items_of_stratum(
     s: int, stratum_items: np.ndarray, stratum_start: np.ndarray, has_verdict: np.ndarray
 ) -> np.ndarray:

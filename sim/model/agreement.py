@@ -61,6 +61,9 @@ class AgreementRule:
 def _flat(
     label: FloatArray | float, reference: FloatArray | float, kind: NDArray[np.int8] | int
 ) -> tuple[FloatArray, FloatArray, NDArray[np.int8], tuple[int, ...]]:
+    if _flat_already(label, reference, kind):
+        assert isinstance(label, np.ndarray)
+        return label, reference, kind, label.shape  # type: ignore[return-value]
     a, ref, k = np.broadcast_arrays(
         np.asarray(label, dtype=np.float64),
         np.asarray(reference, dtype=np.float64),
@@ -71,6 +74,24 @@ def _flat(
         np.ascontiguousarray(ref).ravel(),
         np.ascontiguousarray(k).ravel(),
         a.shape,
+    )
+
+
+def _flat_already(label: object, reference: object, kind: object) -> bool:
+    """Are the three already what the kernels take: C-contiguous 1-D arrays of one length,
+    float64, float64 and int8?"""
+    return (
+        isinstance(label, np.ndarray)
+        and isinstance(reference, np.ndarray)
+        and isinstance(kind, np.ndarray)
+        and label.ndim == 1
+        and label.shape == reference.shape == kind.shape
+        and label.dtype == np.float64
+        and reference.dtype == np.float64
+        and kind.dtype == np.int8
+        and label.flags.c_contiguous
+        and reference.flags.c_contiguous
+        and kind.flags.c_contiguous
     )
 
 

@@ -26,6 +26,7 @@ from numpy.typing import NDArray
 from sim.estimation import Counts, audit_estimate, naive_estimate, ppi_estimate
 from sim.kernels import learning as kernel
 from sim.kernels.beliefs import fallback_wrong, optimistic_probabilities, queue_keys
+from sim.kernels.predictor import support_of
 from sim.model.agreement import agrees, rule_array
 from sim.policies.base import (
     Decision,
@@ -107,11 +108,7 @@ class LearningTriage(Policy):
         ).astype(np.int64)
         keys = self._keys(np.arange(n))
         if c.learning.diversity:
-            for s in range(n_strata):
-                items = self.stratum_items[self.stratum_start[s] : self.stratum_start[s + 1]]
-                if items.size:
-                    first = items[np.argmin(keys[items])]
-                    keys[first] -= FIRST_ROUND
+            kernel.lead_each_stratum(keys, self.stratum_items, self.stratum_start, FIRST_ROUND)
         return keys
 
     def _params(self, evidence: Evidence, z: float) -> FloatArray:
@@ -342,9 +339,7 @@ class LearningTriage(Policy):
         ev = self.ev
         rc = ev.recompute
         assert rc is not None
-        runs = rc.runs
-        kinds = np.repeat(ev.value_kind[:, None], runs.shape[1], axis=1)
-        support = agrees(runs, kept[:, None], kinds, ev.rule).mean(axis=1)
+        support = support_of(np.ascontiguousarray(rc.runs), kept, ev.value_kind, self._rule)
         x = features(f_cell, support, self.cls)
         trained = self.triage_verdict
         y = np.zeros(ev.n_items, dtype=bool)
@@ -402,10 +397,10 @@ class LearningTriage(Policy):
             expert_error=evidence.expert_error_probability,
         )
 
+        disagree = ~agrees(self.fallback, verdicts.label, evidence.value_kind, evidence.rule)
+
         def contradicted(mask: NDArray[np.bool_]) -> NDArray[np.bool_]:
-            return ~agrees(
-                self.fallback[mask], verdicts.label[mask], evidence.value_kind[mask], evidence.rule
-            )
+            return disagree[mask]
 
         y_audit = contradicted(audited)
         out: dict[str, float] = {"audit_items_reviewed": float(counts.audited)}

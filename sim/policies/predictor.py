@@ -1,11 +1,14 @@
 """An item-level prediction that the label an item keeps unreviewed is wrong, for PPI++: a
 ridge-penalised logistic regression fitted to triage's verdicts on features every item has (its
-cell's belief, how many recomputation runs support the label it keeps, its class)."""
+cell's belief, how many recomputation runs support the label it keeps, its class). The
+arithmetic is in :mod:`sim.kernels.predictor`."""
 
 from __future__ import annotations
 
 import numpy as np
 from numpy.typing import NDArray
+
+from sim.kernels import predictor as kernel
 
 FloatArray = NDArray[np.float64]
 MIN_VERDICTS = 20
@@ -17,26 +20,19 @@ def features(
 ) -> FloatArray:
     """``(n, 5)``: intercept, logit of the cell's probability, the share of recomputation runs
     agreeing with the kept label, contentious and no-consensus indicators."""
-    p = np.clip(cell_probability, 0.01, 0.99)
-    return np.column_stack(
-        [np.ones_like(p), np.log(p / (1.0 - p)), support, cls == 0, cls == 1]
-    ).astype(np.float64)
+    x: FloatArray = kernel.features(
+        np.ascontiguousarray(cell_probability, dtype=np.float64),
+        np.ascontiguousarray(support, dtype=np.float64),
+        np.ascontiguousarray(cls, dtype=np.int8),
+    )
+    return x
 
 
 def fit_logistic(x: FloatArray, y: NDArray[np.bool_], ridge: float = 1.0) -> FloatArray:
     """Coefficients by Newton's method on the penalised log-likelihood (intercept unpenalised)."""
-    beta = np.zeros(x.shape[1])
-    penalty = np.full(x.shape[1], ridge)
-    penalty[0] = 0.0
-    yf = y.astype(np.float64)
-    for _ in range(25):
-        p = 1.0 / (1.0 + np.exp(-(x @ beta)))
-        grad = x.T @ (yf - p) - penalty * beta
-        hess = (x * (p * (1.0 - p))[:, None]).T @ x + np.diag(penalty) + 1e-9 * np.eye(x.shape[1])
-        step = np.linalg.solve(hess, grad)
-        beta += step
-        if np.abs(step).max() < 1e-8:
-            break
+    beta: FloatArray = kernel.fit_logistic(
+        np.ascontiguousarray(x, dtype=np.float64), np.asarray(y, dtype=np.bool_), float(ridge)
+    )
     return beta
 
 
@@ -48,6 +44,10 @@ def predicted_wrong(
     yt = y[trained]
     if yt.size < MIN_VERDICTS or yt.all() or not yt.any():
         return fallback
-    beta = fit_logistic(x[trained], yt)
-    out: FloatArray = 1.0 / (1.0 + np.exp(-(x @ beta)))
+    out: FloatArray = kernel.fitted_wrong(
+        np.ascontiguousarray(x, dtype=np.float64),
+        np.asarray(trained, dtype=np.bool_),
+        np.asarray(y, dtype=np.bool_),
+        1.0,
+    )
     return out

@@ -228,3 +228,21 @@ def test_strategy_keys_are_the_whole_tables_keys(
     )
     np.testing.assert_array_equal(got, want)
     assert policy_rng.random() == drawn.random(), "the generator advanced as NumPy's does"
+
+
+@settings(max_examples=100, deadline=None)
+@given(n=st.integers(0, 200), n_strata=st.integers(1, 8), seed=st.integers(0, 2**32 - 1))
+def test_each_strata_leader_is_its_first_lowest_key(n: int, n_strata: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    stratum = rng.integers(0, n_strata, n)
+    keys = np.round(rng.normal(size=n), 1)  # ties
+    keys[rng.random(n) < 0.2] = np.inf
+    items = np.argsort(stratum, kind="stable").astype(np.int64)
+    start = np.searchsorted(stratum[items], np.arange(n_strata + 1)).astype(np.int64)
+    want = keys.copy()
+    for s in range(n_strata):
+        members = items[start[s] : start[s + 1]]
+        if members.size:
+            want[members[np.argmin(keys[members])]] -= 1e3
+    kernel.lead_each_stratum(keys, items, start, 1e3)
+    np.testing.assert_array_equal(keys, want)
