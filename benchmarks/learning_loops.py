@@ -1,6 +1,8 @@
-"""The learning policy's replications on the three review loops, side by side in one process:
-the compiled loop with the policy's hooks (``engine=numba``), the plain-Python loop and SimPy's,
-for each strategy, taking turns so that the machine's drift hits all alike.
+"""The learning policy's replications four ways, side by side in one process: whole compiled
+replications (what ``engine=numba`` runs without item or event detail, here on one thread),
+step by step with the compiled loop that has the policy's hooks (``engine=numba`` for the
+detail replications), with the plain-Python loop, and with SimPy's, for each strategy, taking
+turns so that the machine's drift hits all alike.
 
     python benchmarks/learning_loops.py              # medcalc, 20 replications, 9 turns
     python benchmarks/learning_loops.py --reps 40 --turns 15
@@ -9,9 +11,9 @@ for each strategy, taking turns so that the machine's drift hits all alike.
 ``1e5`` is the engines benchmark's synthetic scenario (10^5 items in 2,000 strata, 60 experts)
 with 2,000 expert-hours. Prints and writes to benchmarks/results/learning_loops[_1e5].md the
 median milliseconds per whole
-replication (step by step: world, verifiers, triage, reviews, final labels, estimates,
-metrics) and the share of it spent in the engine's review call (the loop, and for the compiled
-loop also what the policy freezes when its audit starts), and checks that every loop gave every
+replication (world, verifiers, triage, reviews, final labels, estimates, metrics) and, step by
+step, the share of it spent in the engine's review call (the loop, and for the compiled loop
+also what the policy freezes when its audit starts), and checks that every way gave every
 replication the same metrics."""
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-LOOPS = ("compiled", "plain", "simpy")
+LOOPS = ("whole", "compiled", "plain", "simpy")
 STRATEGIES = ("ucb", "greedy", "thompson")
 
 
@@ -66,9 +68,24 @@ def scenario(name: str, strategy: str, loop: str) -> Any:
         cfg.budget.expert_hours = 2000.0
     else:
         cfg = medcalc_config(engine, "policy=learning", f"policy.learning.strategy={strategy}")
+    cfg.engine.threads = 1
     sc = build_scenario(cfg)
+    if loop == "whole":
+        return sc
     inner = PlainLoopEngine() if loop == "plain" else sc.engine
     return dataclasses.replace(sc, engine=TimedLoop(inner))
+
+
+def replicate(sc: Any, seeds: list[Any]) -> list[dict[str, float]]:
+    """Every replication's metrics: whole compiled replications when ``sc``'s engine runs
+    them, else step by step."""
+    from sim.metrics import METRICS
+    from sim.replication import run_replication
+
+    if isinstance(sc.engine, TimedLoop):
+        return [run_replication(sc, s).metrics for s in seeds]
+    table, _ = sc.engine.run_replications(sc, seeds, len(METRICS))
+    return [dict(zip(METRICS, row.tolist(), strict=True)) for row in table]
 
 
 def main() -> None:
@@ -80,7 +97,6 @@ def main() -> None:
     if args.reps < 1 or args.turns < 1:
         raise SystemExit("--reps and --turns: expected positive integers")
 
-    from sim.replication import run_replication
     from sim.runner import replication_seeds
 
     seeds = replication_seeds(0, args.reps)
@@ -88,24 +104,26 @@ def main() -> None:
     for strategy in STRATEGIES:
         scenarios = {loop: scenario(args.scenario, strategy, loop) for loop in LOOPS}
         for sc in scenarios.values():  # warm-up: compiles or loads every kernel
-            run_replication(sc, seeds[0])
+            replicate(sc, seeds[:1])
         wall: dict[str, list[float]] = {loop: [] for loop in LOOPS}
         share: dict[str, list[float]] = {loop: [] for loop in LOOPS}
         metrics: dict[str, list[dict[str, float]]] = {}
         for _ in range(args.turns):
             for loop, sc in scenarios.items():
-                sc.engine.seconds = 0.0
+                timed = isinstance(sc.engine, TimedLoop)
+                if timed:
+                    sc.engine.seconds = 0.0
                 t0 = time.perf_counter()
-                got = [run_replication(sc, s).metrics for s in seeds]
+                got = replicate(sc, seeds)
                 seconds = time.perf_counter() - t0
                 wall[loop].append(seconds)
-                share[loop].append(sc.engine.seconds / seconds)
+                share[loop].append(sc.engine.seconds / seconds if timed else float("nan"))
                 if not _same(metrics.setdefault(loop, got), got):
                     raise SystemExit(f"{strategy} on {loop}: a turn changed the metrics")
         first = metrics[LOOPS[0]]
         for loop in LOOPS[1:]:
             if not _same(first, metrics[loop]):
-                raise SystemExit(f"{strategy}: the {loop} loop disagrees with the compiled one")
+                raise SystemExit(f"{strategy}: {loop} disagrees with whole replications")
         base = statistics.median(wall["simpy"])
         for loop in LOOPS:
             w = statistics.median(wall[loop])
@@ -120,19 +138,21 @@ def main() -> None:
             )
 
     lines = [
-        "# The learning policy on the three review loops",
+        "# The learning policy: whole compiled replications and the three review loops",
         "",
         f"`python benchmarks/learning_loops.py --scenario {args.scenario} --reps {args.reps} "
         f"--turns {args.turns}`: {args.scenario}, "
-        f"{args.reps} replications step by step in one process, the three loops in turn, median of "
-        f"{args.turns} turns. Every loop gave every replication the same metrics (checked in this "
-        "run).",
+        f"{args.reps} replications in one process on one thread: whole compiled replications "
+        "(whole), then step by step with the compiled loop, the plain-Python loop and SimPy's, "
+        f"in turn, median of {args.turns} turns. Every way gave every replication the same "
+        "metrics (checked in this run).",
         "",
         "| strategy | loop | ms per replication | in the engine's review call | vs simpy |",
         "| --- | --- | --- | --- | --- |",
     ]
     for strategy, loop, ms, pct, ratio in rows:
-        lines.append(f"| {strategy} | {loop} | {ms:.2f} | {pct:.0f}% | {ratio:.2f}× |")
+        in_review = "—" if pct != pct else f"{pct:.0f}%"
+        lines.append(f"| {strategy} | {loop} | {ms:.2f} | {in_review} | {ratio:.2f}× |")
     text = "\n".join(lines) + "\n"
     print(text)
     suffix = "" if args.scenario == "medcalc" else f"_{args.scenario}"

@@ -26,8 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.kernels.metrics import Z95, wilson
-from sim.stats import t_quantile_975
+from sim.kernels import estimation as kernel
 
 FloatArray = NDArray[np.float64]
 
@@ -59,44 +58,9 @@ class Counts:
     expert_error: float
 
 
-def _residual(c: Counts, p: float) -> float:
-    expert_part = c.expert_error * (c.reviewed + c.audited)
-    return (expert_part + p * (c.unreviewed - c.audited)) / c.n_kept
-
-
-def _invert(y_mean: float, e: float) -> float:
-    return _clip01((y_mean - e) / (1.0 - e))
-
-
-def _clip01(x: float) -> float:
-    """``x`` clipped to [0, 1] (NaN stays NaN), without NumPy's call on a scalar."""
-    return min(max(x, 0.0), 1.0)
-
-
-def _combine(c: Counts, y_value: float, y_low: float, y_high: float) -> Estimate:
-    """Map an estimate of ``E[Y]`` and its interval to the residual error rate, adding the
-    binomial spread of the experts' errors on reviewed items. The interval is for the mean of
-    the unaudited items, not of the whole population the audit sampled: its half-widths grow by
-    sqrt(N / (N - m)) (the variance of N (mean_A - mean_U) under simple random sampling)."""
-    e = c.expert_error
-    left = c.unreviewed - c.audited
-    if left > 0:
-        grow = math.sqrt(c.unreviewed / left)
-        y_low = y_value - grow * (y_value - y_low)
-        y_high = y_value + grow * (y_high - y_value)
-    value = _residual(c, _invert(y_value, e))
-    low = _residual(c, _invert(y_low, e))
-    high = _residual(c, _invert(y_high, e))
-    spread = Z95 * math.sqrt(e * (1.0 - e) * (c.reviewed + c.audited)) / c.n_kept
-    return Estimate(
-        value,
-        max(0.0, value - math.hypot(value - low, spread)),
-        min(1.0, value + math.hypot(high - value, spread)),
-    )
-
-
-def _exact_part_only(c: Counts) -> Estimate:
-    return _combine(c, c.expert_error, c.expert_error, c.expert_error)
+def counts_array(c: Counts) -> NDArray[np.int64]:
+    """``c``'s sizes as the estimation kernels take them (:mod:`sim.kernels.estimation`)."""
+    return np.array([c.n_kept, c.reviewed, c.unreviewed, c.audited], dtype=np.int64)
 
 
 def audit_estimate(c: Counts, y: NDArray[np.bool_]) -> Estimate:
@@ -110,14 +74,10 @@ def naive_estimate(c: Counts, y_all: NDArray[np.bool_]) -> Estimate:
 
 
 def _wilson_estimate(c: Counts, y: NDArray[np.bool_]) -> Estimate:
-    if c.n_kept == 0 or c.expert_error >= 1.0:  # nothing kept, or verdicts that tell nothing
-        return Estimate.unavailable()
-    if c.unreviewed == 0:
-        return _exact_part_only(c)
-    if y.size == 0:
-        return Estimate.unavailable()
-    low, high = wilson(float(y.sum()), float(y.size), Z95)
-    return _combine(c, float(y.mean()), float(low), float(high))
+    value, low, high = kernel.wilson_estimate(
+        counts_array(c), float(c.expert_error), int(np.count_nonzero(y)), int(y.size)
+    )
+    return Estimate(float(value), float(low), float(high))
 
 
 def ppi_estimate(
@@ -125,39 +85,13 @@ def ppi_estimate(
 ) -> Estimate:
     """PPI++ mean of ``Y`` over the unreviewed items: predictions ``f_all`` on all of them
     (``(unreviewed,)``), ``f_audit`` and ``y`` on the audited ones; the power-tuning weight
-    ``lambda`` minimises the variance (clipped to [0, 1])."""
-    if c.n_kept == 0 or c.expert_error >= 1.0:  # nothing kept, or verdicts that tell nothing
-        return Estimate.unavailable()
-    if c.unreviewed == 0:
-        return _exact_part_only(c)
-    if y.size < 2:
-        return Estimate.unavailable()
-    # The weight and the spread come from the sample plus four pseudo-observations
-    # (Agresti-Coull: two errors and two non-errors at the mean prediction), so a small audit
-    # that found all or none wrong, or a weight tuned to the sample's noise, cannot make the
-    # interval too narrow; the point estimate uses that weight on the sample itself.
-    f_mean = float(f_all.mean())
-    lam, se = _ppi_mean(
-        np.concatenate([y.astype(np.float64), [1.0, 1.0, 0.0, 0.0]]),
-        np.concatenate([f_audit, np.full(4, f_mean)]),
-        f_all,
+    ``lambda`` minimises the variance (clipped to [0, 1]), and the interval is a Wilson interval
+    at the estimate's effective sample size (:func:`sim.kernels.estimation.ppi_estimate`)."""
+    value, low, high = kernel.ppi_estimate(
+        counts_array(c),
+        float(c.expert_error),
+        np.ascontiguousarray(y, dtype=np.bool_),
+        np.ascontiguousarray(f_audit, dtype=np.float64),
+        np.ascontiguousarray(f_all, dtype=np.float64),
     )
-    value = lam * f_mean + float((y - lam * f_audit).mean())
-    # A rate near 0 has a skewed sampling distribution: a Wilson interval at the estimate's
-    # effective sample size (with Student's t for the small audit) rather than +- t se.
-    t = t_quantile_975(y.size - 1)
-    p = _clip01(value)
-    n_eff = max(p * (1.0 - p), 1.0 / (4.0 * y.size)) / max(se * se, 1e-12)
-    low, high = wilson(p * n_eff, n_eff, t)
-    return _combine(c, value, float(low), float(high))
-
-
-def _ppi_mean(yf: FloatArray, f_audit: FloatArray, f_all: FloatArray) -> tuple[float, float]:
-    """PPI++'s power-tuning weight ``lambda`` = Cov(Y, f) / ((1 + m / N) Var(f)) (clipped to
-    [0, 1]) and the standard error of the estimate of the mean of ``Y`` with it."""
-    m, big_n = yf.size, f_all.size
-    var_f = float(f_all.var(ddof=1)) if big_n > 1 else 0.0
-    cov = float(np.dot(yf - yf.mean(), f_audit - f_audit.mean())) / (m - 1)
-    lam = _clip01(cov / ((1.0 + m / big_n) * var_f)) if var_f > 0 else 0.0
-    resid = yf - lam * f_audit
-    return lam, math.sqrt(float(resid.var(ddof=1)) / m + lam * lam * var_f / big_n)
+    return Estimate(float(value), float(low), float(high))

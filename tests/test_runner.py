@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from sim.runner import run_scenario
 from sim.scenario import build_scenario
@@ -38,7 +39,7 @@ def test_compiled_replications_equal_the_simpy_engine_for_every_policy() -> None
 
     from sim.config.schema import EngineConfig
 
-    for policy in ("none", "random", "disagreement", "phased"):
+    for policy in ("none", "random", "disagreement", "phased", "learning"):
         cfg = small_config(policy)
         cfg.experts.double_review = policy == "random"
         fast = run_scenario(
@@ -50,8 +51,9 @@ def test_compiled_replications_equal_the_simpy_engine_for_every_policy() -> None
             np.testing.assert_array_equal(fast.metrics[name], ref.metrics[name], err_msg=name)
 
 
-def test_results_do_not_depend_on_the_thread_count() -> None:
-    cfg = small_config("phased")
+@pytest.mark.parametrize("policy", ["phased", "learning"])
+def test_results_do_not_depend_on_the_thread_count(policy: str) -> None:
+    cfg = small_config(policy)
     runs = []
     for threads in (1, 2):
         cfg.engine.threads = threads

@@ -18,13 +18,17 @@ from sim.engines.base import ReviewLog, ReviewProblem
 from sim.engines.plain_loop import PlainLoopEngine
 from sim.engines.threads import available_cpus, run_interleaved
 from sim.engines.warmup import (
+    LEARNING,
     await_learning_helper,
     finish_helper,
     start_helper,
     start_learning_helper,
 )
+from sim.kernels import learning_replication
+from sim.kernels.learning import register_generator, release_generator
 from sim.kernels.learning_loop import learning_review_loop
-from sim.kernels.replications import run_replications
+from sim.kernels.random import stream_states
+from sim.kernels.replications import POLICY, run_replications
 from sim.kernels.review_loop import review_loop
 from sim.model.agreement import rule_array
 from sim.model.benchmark import profile_array
@@ -53,6 +57,24 @@ class NumbaEngine:
     @staticmethod
     def runs_whole(policy_class: type[Policy]) -> bool:
         """Can whole replications of this policy run in compiled code?"""
+        return NumbaEngine.runs_whole_kernel_policy(policy_class) or (
+            NumbaEngine.has_compiled_replication(policy_class)
+        )
+
+    @staticmethod
+    def has_compiled_replication(policy_class: type[Policy]) -> bool:
+        """Does the policy have a compiled replication
+        (:meth:`~sim.policies.base.Policy.compiled_replication`) that stands for all of it? A
+        subclass that overrides any of the steps the kernel replaces runs step by step."""
+        owner = next(c for c in policy_class.__mro__ if "compiled_replication" in vars(c))
+        return owner is not Policy and all(
+            getattr(policy_class, step) is getattr(owner, step) for step in _REPLICATION_STEPS
+        )
+
+    @staticmethod
+    def runs_whole_kernel_policy(policy_class: type[Policy]) -> bool:
+        """Is it a :class:`~sim.policies.base.KernelPolicy` whose replications
+        :func:`~sim.kernels.replications.run_replications` runs?"""
         return (
             issubclass(policy_class, KernelPolicy)
             and not NumbaEngine.has_python_hooks(policy_class)
@@ -96,10 +118,12 @@ class NumbaEngine:
     ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Metrics ``(len(seeds), n_metrics)`` and the evaluated models' accuracies
         ``(len(seeds), M, 3)`` of whole replications, one per seed."""
-        pools = np.array([s.pool for s in seeds], dtype=np.uint32).reshape(len(seeds), -1)
         out = np.full((len(seeds), n_metrics), np.nan)  # estimate metrics stay NaN
         board = np.empty((len(seeds), sc.models.n_models, 3))
         arrays = _scenario_arrays(sc)
+        if not self.runs_whole_kernel_policy(sc.policy_class):
+            return self._run_policy_replications(sc, seeds, arrays, out, board)
+        pools = np.array([s.pool for s in seeds], dtype=np.uint32).reshape(len(seeds), -1)
         kernel: Any = run_replications
 
         def run_share(first: int, step: int) -> None:
@@ -111,6 +135,70 @@ class NumbaEngine:
         finally:
             finish_helper(helper)
         return out, board
+
+    def _run_policy_replications(
+        self,
+        sc: Scenario,
+        seeds: list[np.random.SeedSequence],
+        arrays: tuple[Any, ...],
+        out: NDArray[np.float64],
+        board: NDArray[np.float64],
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Whole replications of a policy with a compiled replication
+        (:meth:`~sim.policies.base.Policy.compiled_replication`: ``learning``), one kernel call
+        per replication with the policy's own generator, on ``threads`` threads."""
+        from sim.metrics import METRICS, N_COMPILED_METRICS  # sim.metrics imports this package
+
+        extra = sc.policy_class.compiled_replication(sc)
+        assert extra is not None
+        assert not sc.policy_class.needs_audit
+        if METRICS[N_COMPILED_METRICS:] != learning_replication.ESTIMATES:
+            raise RuntimeError("the learning kernel's estimates are not the last metrics")
+        # run_one's arguments less the policy's and the audit's
+        shared = arrays[:_POLICY_ARRAY] + arrays[_POLICY_ARRAY + 2 :]
+        kernel: Any = learning_replication.run_learning_replication
+
+        def run_share(first: int, step: int) -> None:
+            for r in range(first, len(seeds), step):
+                states = stream_states(seeds[r], learning_replication.N_STREAMS)
+                rng = np.random.default_rng(states[POLICY])
+                token = register_generator(rng)
+                try:
+                    kernel(
+                        states,
+                        *shared,
+                        *extra,
+                        rng,
+                        token,
+                        out[r],
+                        board[r],
+                        out[r, N_COMPILED_METRICS:],
+                    )
+                finally:
+                    release_generator(token)
+
+        helper = start_helper(LEARNING)  # a cold cache: the second core compiles the loop
+        try:
+            run_interleaved(run_share, len(seeds), self.threads)
+        finally:
+            finish_helper(helper)
+        return out, board
+
+
+_REPLICATION_STEPS = (
+    "triage",
+    "on_verdict",
+    "reserved_seconds",
+    "on_phase_end",
+    "compiled_hooks",
+    "after_compiled_loop",
+    "rerun_strata",
+    "finalize",
+    "estimates",
+)
+"""The policy's steps a compiled replication stands for."""
+_POLICY_ARRAY = 11
+"""Where the policy's and the audit's arrays sit in :func:`_scenario_arrays`."""
 
 
 def _scenario_arrays(sc: Scenario) -> tuple[Any, ...]:

@@ -393,6 +393,18 @@ draws the audit's sample with its policy's generator in object mode, where only 
 arrays can be handed over."""
 
 
+def register_generator(rng: np.random.Generator) -> int:
+    """Register ``rng`` for the audit's sample in the compiled loop; returns its token."""
+    token = id(rng)
+    GENERATORS[token] = rng
+    return token
+
+
+def release_generator(token: int) -> None:
+    """Forget the generator registered as ``token``."""
+    GENERATORS.pop(token, None)
+
+
 def audit_sample_of(
     token: int, left: np.ndarray, minutes: np.ndarray, share_minutes: float
 ) -> tuple[np.ndarray, np.ndarray]:

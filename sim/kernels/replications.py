@@ -21,6 +21,191 @@ N_STREAMS = 7
 
 
 @njit(cache=True, inline="always")
+def world_items(
+    stream: np.ndarray,
+    size: np.ndarray,
+    s_group: np.ndarray,
+    s_kind: np.ndarray,
+    s_lo: np.ndarray,
+    s_hi: np.ndarray,
+    s_ncat: np.ndarray,
+    s_rate: np.ndarray,
+    s_under: np.ndarray,
+    profile: np.ndarray,
+    rule: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The benchmark's items from the world stream: ``stratum, group, kind, truth, original,
+    error mode`` and whether the original is wrong."""
+    n = int(size.sum())
+    S = size.shape[0]
+    stratum = np.empty(n, dtype=np.int32)
+    group = np.empty(n, dtype=np.int32)
+    kind = np.empty(n, dtype=np.int8)
+    truth = np.empty(n)
+    original = np.empty(n)
+    mode = np.empty(n, dtype=np.int8)
+    rate = np.empty(S)
+    world.generate_benchmark(
+        size,
+        s_group,
+        s_kind,
+        s_lo,
+        s_hi,
+        s_ncat,
+        s_rate,
+        s_under,
+        profile,
+        rule,
+        stream,
+        stratum,
+        group,
+        kind,
+        truth,
+        original,
+        mode,
+        rate,
+    )
+    wrong = np.empty(n, dtype=np.bool_)
+    rule_t = rule_values(rule)
+    for i in range(n):
+        wrong[i] = not agrees_one(original[i], truth[i], kind[i], rule_t)
+    return stratum, group, kind, truth, original, mode, wrong
+
+
+@njit(cache=True, inline="always")
+def recomputation(
+    stream: np.ndarray,
+    stratum: np.ndarray,
+    kind: np.ndarray,
+    truth: np.ndarray,
+    original: np.ndarray,
+    wrong: np.ndarray,
+    s_lo: np.ndarray,
+    s_hi: np.ndarray,
+    s_ncat: np.ndarray,
+    recompute: np.ndarray,
+    profile: np.ndarray,
+    rule: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, float]:
+    """The recomputation verifier's runs ``(n, k)``, consensus, consensus label, dollars and
+    LLM-hours (``recompute`` as in :func:`run_one`)."""
+    n = stratum.shape[0]
+    k = int(recompute[0])
+    runs = np.empty((n, k))
+    consensus = np.zeros(n, dtype=np.bool_)
+    recomputed = np.full(n, np.nan)
+    world.run_recompute(
+        stratum,
+        kind,
+        truth,
+        original,
+        wrong,
+        s_lo,
+        s_hi,
+        s_ncat,
+        int(recompute[1]),
+        recompute[2],
+        recompute[3],
+        recompute[4],
+        recompute[5],
+        recompute[8],
+        profile,
+        rule,
+        stream,
+        runs,
+        consensus,
+        recomputed,
+    )
+    n_runs = n * k
+    return runs, consensus, recomputed, n_runs * recompute[6], n_runs * recompute[7] / 3600.0
+
+
+@njit(cache=True, inline="always")
+def expert_windows(
+    stream: np.ndarray,
+    hours_per_weekday: np.ndarray,
+    day_start_second: np.ndarray,
+    absence_probability: np.ndarray,
+    start_weekday: int,
+    is_holiday: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The experts' availability windows from the calendar stream: starts, ends and each
+    expert's first window (``offsets``, ``E + 1``)."""
+    E = hours_per_weekday.shape[0]
+    D = is_holiday.shape[0]
+    ws = np.empty(E * D)
+    we = np.empty(E * D)
+    offsets = np.zeros(E + 1, dtype=np.int64)
+    w = world.build_windows(
+        hours_per_weekday,
+        day_start_second,
+        absence_probability,
+        start_weekday,
+        is_holiday,
+        stream,
+        ws,
+        we,
+        offsets,
+    )
+    return ws[:w].copy(), we[:w].copy(), offsets
+
+
+@njit(cache=True, inline="always")
+def record_outcomes(
+    truth: np.ndarray,
+    original: np.ndarray,
+    kind: np.ndarray,
+    group: np.ndarray,
+    final: np.ndarray,
+    decision: np.ndarray,
+    expert_label: np.ndarray,
+    reviewed: np.ndarray,
+    log: np.ndarray,
+    rule: np.ndarray,
+    llm_usd: float,
+    llm_hours: float,
+    model_accuracy: np.ndarray,
+    model_blind_spot: np.ndarray,
+    downstream: np.ndarray,
+    out: np.ndarray,
+    board: np.ndarray,
+) -> None:
+    """The replication's metrics into ``out[:N_METRICS]``, the evaluated models' accuracies
+    into ``board`` (answers keyed by one number from the ``downstream`` stream) and the
+    leaderboard's metrics after the others. ``log`` holds the reviews' rows."""
+    replication_metrics(
+        truth,
+        original,
+        kind,
+        final,
+        decision,
+        expert_label,
+        reviewed,
+        log[:, 5].copy(),
+        log[:, 6].copy(),
+        log[:, 4].copy(),
+        rule,
+        llm_usd,
+        llm_hours,
+        out[:N_METRICS],
+    )
+    model_accuracies(
+        truth,
+        original,
+        final,
+        decision,
+        kind,
+        group,
+        rule,
+        model_accuracy,
+        model_blind_spot,
+        next_u64(downstream),
+        board,
+    )
+    leaderboard_metrics(board, out[N_METRICS : N_METRICS + N_LEADERBOARD_METRICS])
+
+
+@njit(cache=True, inline="always")
 def run_one(
     states: np.ndarray,
     size: np.ndarray,
@@ -62,40 +247,11 @@ def run_one(
 
     Inlined into :func:`run_replications`: LLVM optimizes the whole tree of kernels once per
     enclosing compiled function, so one level less saves about 1.5 s of a cold start."""
-    n = int(size.sum())
-    S = size.shape[0]
-    stratum = np.empty(n, dtype=np.int32)
-    group = np.empty(n, dtype=np.int32)
-    kind = np.empty(n, dtype=np.int8)
-    truth = np.empty(n)
-    original = np.empty(n)
-    mode = np.empty(n, dtype=np.int8)
-    rate = np.empty(S)
-    world.generate_benchmark(
-        size,
-        s_group,
-        s_kind,
-        s_lo,
-        s_hi,
-        s_ncat,
-        s_rate,
-        s_under,
-        profile,
-        rule,
-        states[WORLD],
-        stratum,
-        group,
-        kind,
-        truth,
-        original,
-        mode,
-        rate,
+    stratum, group, kind, truth, original, _mode, wrong = world_items(
+        states[WORLD], size, s_group, s_kind, s_lo, s_hi, s_ncat, s_rate, s_under, profile, rule
     )
-    wrong = np.empty(n, dtype=np.bool_)
-    rule_t = rule_values(rule)
-    for i in range(n):
-        wrong[i] = not agrees_one(original[i], truth[i], kind[i], rule_t)
-
+    n = stratum.shape[0]
+    S = size.shape[0]
     flagged = np.zeros(n, dtype=np.bool_)
     audit_usd = 0.0
     audit_hours = 0.0
@@ -109,9 +265,8 @@ def run_one(
     recompute_usd = 0.0
     recompute_hours = 0.0
     if policy[4] > 0:
-        k = int(recompute[0])
-        runs_out = np.empty((n, k))
-        world.run_recompute(
+        _, consensus, recomputed, recompute_usd, recompute_hours = recomputation(
+            states[RECOMPUTE],
             stratum,
             kind,
             truth,
@@ -120,22 +275,10 @@ def run_one(
             s_lo,
             s_hi,
             s_ncat,
-            int(recompute[1]),
-            recompute[2],
-            recompute[3],
-            recompute[4],
-            recompute[5],
-            recompute[8],
+            recompute,
             profile,
             rule,
-            states[RECOMPUTE],
-            runs_out,
-            consensus,
-            recomputed,
         )
-        runs = n * k
-        recompute_usd = runs * recompute[6]
-        recompute_hours = runs * recompute[7] / 3600.0
     llm_usd = audit_usd + recompute_usd
     llm_hours = audit_hours + recompute_hours
 
@@ -163,21 +306,13 @@ def run_one(
     m = 0
     log = np.empty((0, 9))
     if policy[5] > 0 and n_queued > 0:
-        E = usd_per_hour.shape[0]
-        D = is_holiday.shape[0]
-        ws = np.empty(E * D)
-        we = np.empty(E * D)
-        offsets = np.zeros(E + 1, dtype=np.int64)
-        w = world.build_windows(
+        ws, we, offsets = expert_windows(
+            states[CALENDAR],
             hours_per_weekday,
             day_start_second,
             absence_probability,
             start_weekday,
             is_holiday,
-            states[CALENDAR],
-            ws,
-            we,
-            offsets,
         )
         review_key = next_u64(states[REVIEWS])
         log = np.empty((3 * n_queued, 9))
@@ -199,8 +334,8 @@ def run_one(
             pool[2],
             usd_per_hour,
             error_probability,
-            ws[:w].copy(),
-            we[:w].copy(),
+            ws,
+            we,
             offsets,
             budget[0] * 3600.0,
             budget[1] - llm_usd,
@@ -213,36 +348,25 @@ def run_one(
     final = np.empty(n)
     decision = np.empty(n, dtype=np.int8)
     finalize(policy_id, reviewed, expert_label, original, consensus, recomputed, final, decision)
-    replication_metrics(
+    record_outcomes(
         truth,
         original,
         kind,
+        group,
         final,
         decision,
         expert_label,
         reviewed,
-        log[:m, 5].copy(),
-        log[:m, 6].copy(),
-        log[:m, 4].copy(),
+        log[:m],
         rule,
         llm_usd,
         llm_hours,
-        out[:N_METRICS],
-    )
-    model_accuracies(
-        truth,
-        original,
-        final,
-        decision,
-        kind,
-        group,
-        rule,
         model_accuracy,
         model_blind_spot,
-        next_u64(states[DOWNSTREAM]),
+        states[DOWNSTREAM],
+        out,
         board,
     )
-    leaderboard_metrics(board, out[N_METRICS : N_METRICS + N_LEADERBOARD_METRICS])
 
 
 @njit(cache=True, nogil=True)

@@ -31,7 +31,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -39,6 +39,9 @@ from numpy.typing import NDArray
 from sim.config.schema import PolicyConfig
 from sim.kernels import policies as kernels
 from sim.model.agreement import AgreementRule
+
+if TYPE_CHECKING:
+    from sim.scenario import Scenario
 from sim.model.benchmark import Benchmark
 from sim.model.verifiers import AuditResult, RecomputeResult
 
@@ -172,6 +175,13 @@ class Policy(ABC):
         """The policy's state and numbers for a compiled event loop that runs its hooks
         (``learning``: :func:`sim.kernels.learning_loop.learning_review_loop`), or None: the
         Numba engine then runs its reviews on the plain-Python loop."""
+        return None
+
+    @classmethod
+    def compiled_replication(cls, sc: Scenario) -> tuple[Any, ...] | None:
+        """The policy's numbers for a whole compiled replication of ``sc`` (``learning``:
+        :func:`sim.kernels.learning_replication.run_learning_replication`), or None: the Numba
+        engine then runs its replications step by step (or as a :class:`KernelPolicy`)."""
         return None
 
     def release_compiled_hooks(self) -> None:

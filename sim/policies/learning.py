@@ -18,13 +18,15 @@ measures exactly the labels the unaudited items keep."""
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from sim.config.schema import PolicyConfig
 from sim.estimation import Counts, audit_estimate, naive_estimate, ppi_estimate
 from sim.kernels import learning as kernel
+from sim.kernels import learning_replication as replication_kernel
 from sim.kernels.beliefs import fallback_wrong, optimistic_probabilities, queue_keys
 from sim.kernels.predictor import support_of
 from sim.model.agreement import agrees, rule_array
@@ -40,9 +42,12 @@ from sim.policies.base import (
 from sim.policies.beliefs import CONTENTIOUS, Beliefs, beta_mean_sd, item_classes
 from sim.policies.predictor import features, predicted_wrong
 
+if TYPE_CHECKING:
+    from sim.scenario import Scenario
+
 TRIAGE, DRAINING, AUDIT, DONE = "triage", "draining", "audit", "done"
 PHASES = {kernel.TRIAGE: TRIAGE, kernel.DRAINING: DRAINING, kernel.AUDIT: AUDIT, kernel.DONE: DONE}
-FIRST_ROUND = 1.0e3
+FIRST_ROUND = replication_kernel.FIRST_ROUND
 """Key offset that puts each stratum's first item ahead of everything (diversity); keys are
 minus corrections per minute, above -1e3 for any review of at least 0.001 minutes."""
 Z_ONE_SIDED = {0.8: 0.8416, 0.9: 1.2816, 0.95: 1.6449, 0.975: 1.96, 0.99: 2.3263}
@@ -60,6 +65,28 @@ def z_one_sided(confidence: float) -> float:
         else:
             hi = mid
     return 0.5 * (lo + hi)
+
+
+def verdict_params(
+    c: PolicyConfig, expert_error: float, expert_hours_budget: float, z: float
+) -> FloatArray:
+    """The numbers the verdict kernels take (:mod:`sim.kernels.learning`, ``P_*``)."""
+    params = np.zeros(kernel.N_PARAMS)
+    params[kernel.P_STRENGTH] = c.learning.prior_strength
+    params[kernel.P_PRIOR_RECOMPUTE_RIGHT] = c.learning.prior_recompute_right
+    params[kernel.P_UCB_WIDTH] = c.learning.ucb_width if c.learning.strategy == "ucb" else 0.0
+    params[kernel.P_ACCEPT_THRESHOLD] = c.amplification.accept_threshold
+    params[kernel.P_ACCEPT_MIN_VERDICTS] = c.amplification.accept_min_verdicts
+    params[kernel.P_RERUN_SYSTEMATIC] = float(c.amplification.rerun_systematic)
+    params[kernel.P_MIN_ERRORS_PER_HOUR] = c.stopping.min_errors_per_expert_hour
+    params[kernel.P_RESIDUAL_TARGET] = c.stopping.residual_target
+    params[kernel.P_Z] = z
+    params[kernel.P_EXPERT_ERROR] = expert_error
+    share = c.estimation.audit_share
+    params[kernel.P_AUDIT_SHARE] = share
+    params[kernel.P_RESERVE_SECONDS] = share * expert_hours_budget * 3600.0
+    params[kernel.P_THOMPSON] = float(c.learning.strategy == "thompson")
+    return params
 
 
 class LearningTriage(Policy):
@@ -113,23 +140,40 @@ class LearningTriage(Policy):
 
     def _params(self, evidence: Evidence, z: float) -> FloatArray:
         """The numbers the verdict kernels take (:mod:`sim.kernels.learning`, ``P_*``)."""
-        c = self.config
-        params = np.zeros(kernel.N_PARAMS)
-        params[kernel.P_STRENGTH] = c.learning.prior_strength
-        params[kernel.P_PRIOR_RECOMPUTE_RIGHT] = c.learning.prior_recompute_right
-        params[kernel.P_UCB_WIDTH] = c.learning.ucb_width if c.learning.strategy == "ucb" else 0.0
-        params[kernel.P_ACCEPT_THRESHOLD] = c.amplification.accept_threshold
-        params[kernel.P_ACCEPT_MIN_VERDICTS] = c.amplification.accept_min_verdicts
-        params[kernel.P_RERUN_SYSTEMATIC] = float(c.amplification.rerun_systematic)
-        params[kernel.P_MIN_ERRORS_PER_HOUR] = c.stopping.min_errors_per_expert_hour
-        params[kernel.P_RESIDUAL_TARGET] = c.stopping.residual_target
-        params[kernel.P_Z] = z
-        params[kernel.P_EXPERT_ERROR] = evidence.expert_error_probability
-        share = c.estimation.audit_share
-        params[kernel.P_AUDIT_SHARE] = share
-        params[kernel.P_RESERVE_SECONDS] = share * evidence.expert_hours_budget * 3600.0
-        params[kernel.P_THOMPSON] = float(c.learning.strategy == "thompson")
-        return params
+        return verdict_params(
+            self.config, evidence.expert_error_probability, evidence.expert_hours_budget, z
+        )
+
+    @classmethod
+    def compiled_replication(cls, sc: Scenario) -> tuple[Any, ...]:
+        """``stratum_minutes, learning, prior, params`` of
+        :func:`sim.kernels.learning_replication.run_learning_replication`: the numbers this
+        policy's :meth:`triage` and :meth:`_params` derive from the scenario's evidence."""
+        c = sc.policy_config
+        st, pool = sc.strata, sc.pool
+        has_experts = bool(pool.n_experts)
+        stratum_minutes = (
+            pool.expected_verdict_minutes(st.group, st.complexity)
+            if has_experts
+            else np.ones(st.n_strata)
+        )
+        error = sc.verdict_error_probability if has_experts else 0.0
+        rerun = sc.verifier.rerun
+        learning = np.zeros(replication_kernel.N_LEARNING)
+        learning[replication_kernel.L_THRESHOLD] = c.contentious_threshold
+        learning[replication_kernel.L_DIVERSITY] = float(c.learning.diversity)
+        learning[replication_kernel.L_WINDOW] = c.stopping.yield_window
+        learning[replication_kernel.L_HOURS] = sc.budget.expert_hours
+        learning[replication_kernel.L_RERUN_SUCCESS] = rerun.success_probability
+        learning[replication_kernel.L_RERUN_WRONG_FIX] = rerun.wrong_fix_probability
+        learning[replication_kernel.L_RERUN_USD] = rerun.usd_per_item
+        learning[replication_kernel.L_RERUN_SECONDS] = rerun.seconds_per_item
+        return (
+            np.ascontiguousarray(stratum_minutes, dtype=np.float64),
+            learning,
+            np.asarray(c.learning.prior_original_wrong, dtype=np.float64),
+            verdict_params(c, error, sc.budget.expert_hours, z_one_sided(c.stopping.confidence)),
+        )
 
     @property
     def phase(self) -> str:
@@ -283,8 +327,7 @@ class LearningTriage(Policy):
         """The arguments of :func:`sim.kernels.learning_loop.learning_review_loop` after the
         review problem's; the policy's generator is registered for the audit's sample until
         :meth:`after_compiled_loop`."""
-        token = id(self)
-        kernel.GENERATORS[token] = self.rng
+        token = kernel.register_generator(self.rng)
         return (
             self.cls,
             self.contentious,
@@ -303,7 +346,7 @@ class LearningTriage(Policy):
         )
 
     def release_compiled_hooks(self) -> None:
-        kernel.GENERATORS.pop(id(self), None)
+        kernel.release_generator(id(self.rng))
 
     def after_compiled_loop(
         self, audit_items: IntArray, unreviewed_at_freeze: NDArray[np.bool_] | None

@@ -1,0 +1,78 @@
+"""Whole compiled replications of the learning policy
+(:func:`sim.kernels.learning_replication.run_learning_replication`, what ``engine=numba`` runs
+for replications without item or event detail) give the SimPy engine's metrics and
+leaderboards, replication for replication, for every strategy."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sim.config.schema import EngineConfig, RootConfig
+from sim.engines.numba_engine import NumbaEngine
+from sim.kernels import learning as learning_kernel
+from sim.metrics import METRICS
+from sim.policies.learning import LearningTriage
+from sim.replication import run_replication
+from sim.scenario import build_scenario
+from tests.engines.test_compiled_hooks import LEARNING
+from tests.engines.test_differential import variant_config
+from tests.engines.test_invariants import scenarios
+
+
+def assert_compiled_equals_simpy(cfg: RootConfig, seeds: list[np.random.SeedSequence]) -> None:
+    compiled = build_scenario(dataclasses.replace(cfg, engine=EngineConfig(name="numba")))
+    engine = compiled.engine
+    assert isinstance(engine, NumbaEngine)
+    assert engine.runs_whole(compiled.policy_class)
+    table, board = engine.run_replications(compiled, seeds, len(METRICS))
+    reference = build_scenario(dataclasses.replace(cfg, engine=EngineConfig(name="simpy")))
+    for r, seed in enumerate(seeds):
+        want = run_replication(reference, seed)
+        got = dict(zip(METRICS, table[r].tolist(), strict=True))
+        for name in METRICS:
+            np.testing.assert_array_equal(got[name], want.metrics[name], err_msg=name)
+        np.testing.assert_array_equal(board[r], want.board)
+    assert not learning_kernel.GENERATORS, "every generator is released after its replication"
+
+
+@pytest.mark.parametrize("strategy", ["ucb", "greedy", "thompson"])
+@pytest.mark.parametrize("variant", LEARNING)
+def test_compiled_replications_agree_with_simpy_on_the_matrix(variant: str, strategy: str) -> None:
+    cfg = variant_config("learning", variant)
+    cfg.policy.learning.strategy = strategy
+    assert_compiled_equals_simpy(cfg, np.random.SeedSequence(4).spawn(3))
+
+
+def test_stopping_rules_reruns_and_acceptance_agree_with_simpy() -> None:
+    cfg = variant_config("learning", "default")
+    cfg.policy.stopping.min_errors_per_expert_hour = 1.0
+    cfg.policy.stopping.yield_window = 5
+    cfg.policy.amplification.accept_min_verdicts = 1
+    cfg.policy.amplification.accept_threshold = 0.3
+    cfg.verifier.recompute.systematic_error_probability = 0.3
+    assert_compiled_equals_simpy(cfg, np.random.SeedSequence(5).spawn(4))
+    cfg.policy.stopping.min_errors_per_expert_hour = 0.0
+    cfg.policy.stopping.residual_target = 0.5
+    assert_compiled_equals_simpy(cfg, np.random.SeedSequence(6).spawn(4))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cfg=scenarios(policies=("learning",)), seed=st.integers(0, 2**32 - 1))
+def test_compiled_replications_agree_with_simpy_on_any_small_scenario(
+    cfg: RootConfig, seed: int
+) -> None:
+    assert_compiled_equals_simpy(cfg, np.random.SeedSequence(seed).spawn(2))
+
+
+def test_a_policy_that_changes_a_step_runs_step_by_step() -> None:
+    class LearningWithOwnVerdicts(LearningTriage):
+        def on_verdict(self, item: int, label: float) -> tuple[np.ndarray, np.ndarray]:
+            return super().on_verdict(item, label)
+
+    assert NumbaEngine.runs_whole(LearningTriage)
+    assert not NumbaEngine.runs_whole(LearningWithOwnVerdicts)
