@@ -50,6 +50,18 @@ from sim.kernels.review_steps import DONE as RETIRED
 
 
 @njit(cache=True)
+def _room(heap: np.ndarray, size: int, more: int) -> np.ndarray:
+    """``heap``, or a copy with at least twice the room, when ``more`` entries would not fit."""
+    if size + more <= heap.shape[0]:
+        return heap
+    grown = np.empty((max(2 * heap.shape[0], size + more), 5))
+    for i in range(size):  # a loop compiles faster than a slice copy's shape checks
+        for c in range(5):
+            grown[i, c] = heap[i, c]
+    return grown
+
+
+@njit(cache=True)
 def _push(
     heap: np.ndarray,
     size: int,
@@ -59,13 +71,8 @@ def _push(
     stage: int,
     version: float,
 ) -> tuple[np.ndarray, int]:
-    """:func:`heap_push`, first doubling the heap when it is full."""
-    if size == heap.shape[0]:
-        grown = np.empty((2 * heap.shape[0], 5))
-        for i in range(size):  # a loop compiles faster than a slice copy's shape checks
-            for c in range(5):
-                grown[i, c] = heap[i, c]
-        heap = grown
+    """:func:`heap_push`, first growing the heap when it is full."""
+    heap = _room(heap, size, 1)
     return heap, heap_push(heap, size, key, seq, float(item), float(stage), version)
 
 
@@ -85,6 +92,7 @@ def _requeue(
     """:meth:`sim.engines.queue.ReviewQueue.requeue`: each not-yet-started item gets its new
     key in turn (``inf`` takes it out of the queue); a queued item whose key is unchanged
     keeps its entry. Returns the heap, its size, the next sequence number and the live count."""
+    heap = _room(heap, size, items.shape[0])
     for k in range(items.shape[0]):
         item = items[k]
         key = keys[k]
@@ -97,7 +105,7 @@ def _requeue(
         if queued[item]:
             n_live += 1
             key_of[item] = key
-            heap, size = _push(heap, size, key, seq, item, 0, version[item])
+            size = heap_push(heap, size, key, seq, float(item), 0.0, version[item])
             seq += 1.0
     return heap, size, seq, n_live
 
