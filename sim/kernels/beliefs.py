@@ -148,10 +148,19 @@ def pooled_recompute_right(
 ) -> float:
     """The prior mean every stratum's recomputation belief is centred on, pooled like
     :func:`pooled_original_wrong` (the rates summed in NumPy's pairwise order)."""
-    S = rc_right.shape[0]
-    rates = np.zeros(S)
+    return pooled_recompute_right_in(
+        rc_right, rc_seen, prior, strength, np.empty(rc_right.shape[0])
+    )
+
+
+@njit(cache=True)
+def pooled_recompute_right_in(
+    rc_right: np.ndarray, rc_seen: np.ndarray, prior: float, strength: float, rates: np.ndarray
+) -> float:
+    """:func:`pooled_recompute_right` with ``rates`` ``(S,)`` as scratch."""
     observed = 0
-    for s in range(S):
+    for s in range(rc_right.shape[0]):
+        rates[s] = 0.0
         if rc_seen[s] > 0:
             rates[s] = rc_right[s] / rc_seen[s]
             observed += 1
@@ -248,9 +257,30 @@ def queue_keys(
     for k in range(items.shape[0]):
         i = items[k]
         s = stratum[i]
-        if has_verdict[i] or (accepted[s] and contentious[i]):
-            keys[k] = np.inf
-        else:
-            value, _ = _fallback_one(p_ow[s, item_class[i]], p_rr[s], contentious[i])
-            keys[k] = -value / minutes[i] + TIE * float(i)
+        keys[k] = item_key(
+            i,
+            p_ow[s, item_class[i]],
+            p_rr[s],
+            contentious[i],
+            minutes[i],
+            accepted[s],
+            has_verdict[i],
+        )
     return keys
+
+
+@njit(cache=True, inline="always")
+def item_key(
+    i: int,
+    p_original_wrong: float,
+    p_recompute_right: float,
+    contentious: bool,
+    minutes: float,
+    accepted: bool,
+    has_verdict: bool,
+) -> float:
+    """One item's :func:`queue_keys` from its cell's probabilities."""
+    if has_verdict or (accepted and contentious):
+        return np.inf
+    value, _ = _fallback_one(p_original_wrong, p_recompute_right, contentious)
+    return -value / minutes + TIE * float(i)

@@ -19,6 +19,7 @@ from numba import njit
 from sim.kernels.agreement import agrees_one
 from sim.kernels.beliefs import (
     fallback_wrong,
+    item_key,
     optimistic_right,
     optimistic_wrong,
     original_wrong_params,
@@ -26,6 +27,7 @@ from sim.kernels.beliefs import (
     pooled_beta,
     pooled_original_wrong,
     pooled_recompute_right,
+    pooled_recompute_right_in,
     queue_keys,
     recompute_right_params,
 )
@@ -374,6 +376,76 @@ def strategy_keys(
     return queue_keys(
         items, p_ow, p_rr, stratum, item_class, contentious, minutes, accepted, has_verdict
     )
+
+
+@njit(cache=True)
+def rekey_stratum(
+    s: int,
+    stratum_items: np.ndarray,
+    stratum_start: np.ndarray,
+    item_class: np.ndarray,
+    contentious: np.ndarray,
+    minutes: np.ndarray,
+    has_verdict: np.ndarray,
+    wrong: np.ndarray,
+    seen: np.ndarray,
+    rc_right: np.ndarray,
+    rc_seen: np.ndarray,
+    accepted: np.ndarray,
+    prior: np.ndarray,
+    params: np.ndarray,
+    rng: np.random.Generator,
+    pooled: np.ndarray,
+    p_ow: np.ndarray,
+    p_rr: np.ndarray,
+    rates: np.ndarray,
+    items: np.ndarray,
+    keys: np.ndarray,
+) -> int:
+    """:func:`open_items_of_stratum` ``(s)`` and their :func:`strategy_keys` into ``items``
+    and ``keys`` (``(n,)``); returns how many. Allocates nothing: ``pooled`` ``(3,)``, ``p_ow``
+    ``(S, 3)``, ``p_rr`` and ``rates`` ``(S,)`` are scratch. ``thompson`` draws every cell in C
+    order, as the policy does."""
+    m = 0
+    for k in range(stratum_start[s], stratum_start[s + 1]):
+        i = stratum_items[k]
+        if not has_verdict[i]:
+            items[m] = i
+            m += 1
+    strength = params[P_STRENGTH]
+    n_strata, n_classes = wrong.shape
+    for c in range(n_classes):
+        pooled[c] = pooled_original_wrong(wrong, seen, prior, strength, c)
+    pooled_rr = pooled_recompute_right_in(
+        rc_right, rc_seen, params[P_PRIOR_RECOMPUTE_RIGHT], strength, rates
+    )
+    if params[P_THOMPSON] > 0:  # every cell's original, then every stratum's recomputation
+        for t in range(n_strata):
+            for c in range(n_classes):
+                a, b = pooled_beta(pooled[c], wrong[t, c], seen[t, c], strength)
+                p_ow[t, c] = rng.beta(a, b)
+        for t in range(n_strata):
+            ra, rb = pooled_beta(pooled_rr, rc_right[t], rc_seen[t], strength)
+            p_rr[t] = rng.beta(ra, rb)
+    else:  # only stratum s is read
+        width = params[P_UCB_WIDTH]
+        for c in range(n_classes):
+            a, b = pooled_beta(pooled[c], wrong[s, c], seen[s, c], strength)
+            p_ow[s, c] = optimistic_wrong(a, b, width)
+        ra, rb = pooled_beta(pooled_rr, rc_right[s], rc_seen[s], strength)
+        p_rr[s] = optimistic_right(ra, rb, width)
+    for k in range(m):
+        i = items[k]
+        keys[k] = item_key(
+            i,
+            p_ow[s, item_class[i]],
+            p_rr[s],
+            contentious[i],
+            minutes[i],
+            accepted[s],
+            has_verdict[i],
+        )
+    return m
 
 
 def audit_sample(

@@ -29,9 +29,8 @@ from sim.kernels.learning import (
     TRIAGE,
     audit_sample_of,
     open_items,
-    open_items_of_stratum,
     record_verdict,
-    strategy_keys,
+    rekey_stratum,
 )
 from sim.kernels.review_queue import heap_push
 from sim.kernels.review_steps import (
@@ -253,6 +252,12 @@ def learning_review_loop(
             key_of[i] = keys[i]
             n_live += 1
 
+    items_scratch = np.empty(n, dtype=np.int64)  # a re-keyed stratum's open items
+    keys_scratch = np.empty(n)
+    pooled_scratch = np.empty(wrong.shape[1])
+    p_ow_scratch = np.empty(wrong.shape)
+    p_rr_scratch = np.empty(rc_right.shape[0])
+    rates_scratch = np.empty(rc_right.shape[0])
     first_label = np.full(n, np.nan)
     reviewer = np.full((n, 3), -1, dtype=np.int64)
     retired = np.zeros(E, dtype=np.bool_)
@@ -338,12 +343,10 @@ def learning_review_loop(
                     status, has_verdict, heap, size, seq, n_live, started, queued, key_of, version
                 )
             elif action == REQUEUE_STRATUM:
-                items = open_items_of_stratum(
-                    stratum[item], stratum_items, stratum_start, has_verdict
-                )
-                new_keys = strategy_keys(
-                    items,
-                    stratum,
+                n_items = rekey_stratum(
+                    stratum[item],
+                    stratum_items,
+                    stratum_start,
                     item_class,
                     contentious,
                     minutes,
@@ -356,9 +359,24 @@ def learning_review_loop(
                     prior,
                     params,
                     rng,
+                    pooled_scratch,
+                    p_ow_scratch,
+                    p_rr_scratch,
+                    rates_scratch,
+                    items_scratch,
+                    keys_scratch,
                 )
                 heap, size, seq, n_live = _requeue(
-                    items, new_keys, heap, size, seq, n_live, started, queued, key_of, version
+                    items_scratch[:n_items],
+                    keys_scratch[:n_items],
+                    heap,
+                    size,
+                    seq,
+                    n_live,
+                    started,
+                    queued,
+                    key_of,
+                    version,
                 )
 
         # free experts take work in expert order; when nothing is queued or running, the

@@ -246,3 +246,65 @@ def test_each_strata_leader_is_its_first_lowest_key(n: int, n_strata: int, seed:
             want[members[np.argmin(keys[members])]] -= 1e3
     kernel.lead_each_stratum(keys, items, start, 1e3)
     np.testing.assert_array_equal(keys, want)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    n=st.integers(1, 120),
+    n_strata=st.integers(1, 6),
+    strategy=st.sampled_from(["ucb", "greedy", "thompson"]),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_rekeying_a_stratum_in_place_gives_its_strategy_keys(
+    n: int, n_strata: int, strategy: str, seed: int
+) -> None:
+    """The loop's allocation-free re-keying lists the stratum's open items and gives them the
+    keys of :func:`strategy_keys`, drawing the same numbers from the policy's generator."""
+    rng = np.random.default_rng(seed)
+    stratum = np.sort(rng.integers(0, n_strata, n)).astype(np.int32)
+    cls = rng.integers(0, 3, n).astype(np.int8)
+    contentious = cls == 0
+    minutes = rng.uniform(1.0, 30.0, n)
+    has_verdict = rng.random(n) < 0.3
+    seen = rng.integers(0, 6, (n_strata, 3)).astype(np.float64)
+    wrong = np.floor(seen * rng.random((n_strata, 3)))
+    rc_seen = seen[:, 0].copy()
+    rc_right = np.floor(rc_seen * rng.random(n_strata))
+    accepted = rng.random(n_strata) < 0.2
+    prior = rng.random(3)
+    params = np.zeros(kernel.N_PARAMS)
+    params[kernel.P_STRENGTH] = rng.uniform(0.5, 8.0)
+    params[kernel.P_PRIOR_RECOMPUTE_RIGHT] = rng.random()
+    params[kernel.P_UCB_WIDTH] = rng.uniform(0.0, 2.5) if strategy == "ucb" else 0.0
+    params[kernel.P_THOMPSON] = float(strategy == "thompson")
+    items_by_stratum = np.argsort(stratum, kind="stable").astype(np.int64)
+    start = np.searchsorted(stratum[items_by_stratum], np.arange(n_strata + 1)).astype(np.int64)
+    s = int(stratum[rng.integers(0, n)])
+    beliefs = (wrong, seen, rc_right, rc_seen, accepted, prior, params)
+    want_items = kernel.open_items_of_stratum(s, items_by_stratum, start, has_verdict)
+    want_rng = np.random.default_rng(seed + 1)
+    want = kernel.strategy_keys(
+        want_items, stratum, cls, contentious, minutes, has_verdict, *beliefs, want_rng
+    )
+    got_rng = np.random.default_rng(seed + 1)
+    items, keys = np.full(n, -1, dtype=np.int64), np.full(n, np.nan)
+    m = kernel.rekey_stratum(
+        s,
+        items_by_stratum,
+        start,
+        cls,
+        contentious,
+        minutes,
+        has_verdict,
+        *beliefs,
+        got_rng,
+        np.empty(3),
+        np.full((n_strata, 3), np.nan),
+        np.full(n_strata, np.nan),
+        np.full(n_strata, np.nan),
+        items,
+        keys,
+    )
+    np.testing.assert_array_equal(items[:m], want_items)
+    np.testing.assert_array_equal(keys[:m], want)
+    assert got_rng.random() == want_rng.random(), "the generator advanced alike"
