@@ -163,22 +163,9 @@ def test_verdicts_after_triage_change_no_belief() -> None:
     assert state["seen"].sum() == 1, "draining verdicts still teach the beliefs"
 
 
-@settings(max_examples=100, deadline=None)
-@given(
-    n=st.integers(1, 300),
-    n_strata=st.integers(1, 8),
-    strategy=st.sampled_from(["ucb", "greedy", "thompson"]),
-    seed=st.integers(0, 2**32 - 1),
-)
-def test_strategy_keys_are_the_whole_tables_keys(
-    n: int, n_strata: int, strategy: str, seed: int
-) -> None:
-    """The keys computed from only the cells of the items' strata (``ucb``, ``greedy``), or
-    from NumPy's generator drawn in the kernel (``thompson``), are those of the whole tables of
-    probabilities as NumPy computes them."""
-    from sim.kernels.beliefs import optimistic_probabilities, queue_keys
-
-    rng = np.random.default_rng(seed)
+def belief_state(rng: np.random.Generator, n: int, n_strata: int, strategy: str) -> tuple:
+    """Random items (stratum, class, contentious, minutes, verdicts) and beliefs (counts,
+    acceptances, prior, params) of ``n`` items in ``n_strata`` strata."""
     stratum = rng.integers(0, n_strata, n).astype(np.int32)
     cls = rng.integers(0, 3, n).astype(np.int8)
     contentious = cls == 0
@@ -195,6 +182,30 @@ def test_strategy_keys_are_the_whole_tables_keys(
     params[kernel.P_PRIOR_RECOMPUTE_RIGHT] = rng.random()
     params[kernel.P_UCB_WIDTH] = rng.uniform(0.0, 2.5) if strategy == "ucb" else 0.0
     params[kernel.P_THOMPSON] = float(strategy == "thompson")
+    items = (stratum, cls, contentious, minutes, has_verdict)
+    return items, (wrong, seen, rc_right, rc_seen, accepted, prior, params)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    n=st.integers(1, 300),
+    n_strata=st.integers(1, 8),
+    strategy=st.sampled_from(["ucb", "greedy", "thompson"]),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_strategy_keys_are_the_whole_tables_keys(
+    n: int, n_strata: int, strategy: str, seed: int
+) -> None:
+    """The keys computed from only the cells of the items' strata (``ucb``, ``greedy``), or
+    from NumPy's generator drawn in the kernel (``thompson``), are those of the whole tables of
+    probabilities as NumPy computes them."""
+    from sim.kernels.beliefs import optimistic_probabilities, queue_keys
+
+    rng = np.random.default_rng(seed)
+    (stratum, cls, contentious, minutes, has_verdict), beliefs = belief_state(
+        rng, n, n_strata, strategy
+    )
+    wrong, seen, rc_right, rc_seen, accepted, prior, params = beliefs
     items = rng.choice(n, size=rng.integers(1, n + 1), replace=False).astype(np.int64)
     if rng.random() < 0.5:
         items = np.flatnonzero(stratum == stratum[0]).astype(np.int64)  # one stratum, as re-keyed
@@ -261,26 +272,13 @@ def test_rekeying_a_stratum_in_place_gives_its_strategy_keys(
     """The loop's allocation-free re-keying lists the stratum's open items and gives them the
     keys of :func:`strategy_keys`, drawing the same numbers from the policy's generator."""
     rng = np.random.default_rng(seed)
-    stratum = np.sort(rng.integers(0, n_strata, n)).astype(np.int32)
-    cls = rng.integers(0, 3, n).astype(np.int8)
-    contentious = cls == 0
-    minutes = rng.uniform(1.0, 30.0, n)
-    has_verdict = rng.random(n) < 0.3
-    seen = rng.integers(0, 6, (n_strata, 3)).astype(np.float64)
-    wrong = np.floor(seen * rng.random((n_strata, 3)))
-    rc_seen = seen[:, 0].copy()
-    rc_right = np.floor(rc_seen * rng.random(n_strata))
-    accepted = rng.random(n_strata) < 0.2
-    prior = rng.random(3)
-    params = np.zeros(kernel.N_PARAMS)
-    params[kernel.P_STRENGTH] = rng.uniform(0.5, 8.0)
-    params[kernel.P_PRIOR_RECOMPUTE_RIGHT] = rng.random()
-    params[kernel.P_UCB_WIDTH] = rng.uniform(0.0, 2.5) if strategy == "ucb" else 0.0
-    params[kernel.P_THOMPSON] = float(strategy == "thompson")
+    (stratum, cls, contentious, minutes, has_verdict), beliefs = belief_state(
+        rng, n, n_strata, strategy
+    )
+    stratum.sort()
     items_by_stratum = np.argsort(stratum, kind="stable").astype(np.int64)
     start = np.searchsorted(stratum[items_by_stratum], np.arange(n_strata + 1)).astype(np.int64)
     s = int(stratum[rng.integers(0, n)])
-    beliefs = (wrong, seen, rc_right, rc_seen, accepted, prior, params)
     want_items = kernel.open_items_of_stratum(s, items_by_stratum, start, has_verdict)
     want_rng = np.random.default_rng(seed + 1)
     want = kernel.strategy_keys(
