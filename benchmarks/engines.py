@@ -101,7 +101,7 @@ SCENARIOS: dict[str, tuple[Any, int, int]] = {
     "medcalc": (medcalc_config, 1047, 3),
     # everything but the reviews: the experts retire before their first review
     "medcalc-0h": (lambda engine: medcalc_config(engine, "budget.expert_hours=0"), 1047, 3),
-    # a policy with hooks: step by step on every engine (numba: the loop with its hooks compiled)
+    # a policy with hooks (numba: whole compiled replications with its hooks in the loop)
     "medcalc-learning": (lambda engine: medcalc_config(engine, "policy=learning"), 1047, 3),
     "1e4": (lambda engine: synthetic_config(10_000, 20, engine), 10_000, 20),
     "1e5": (lambda engine: synthetic_config(100_000, 60, engine), 100_000, 60),
@@ -788,8 +788,8 @@ def main() -> None:
         "",
         f"`python benchmarks/engines.py{' --quick' if args.quick else ''}`, {os.cpu_count()} "
         "cores, policy phased everywhere but medcalc-learning. numba = whole compiled "
-        "replications, one interleaved share of them per thread (for learning: step by step, "
-        "its reviews in the compiled loop with its verdict hook compiled in); simpy and heapq "
+        "replications, one interleaved share of them per thread (for learning: one kernel call "
+        "per replication, its verdict hook compiled into the event loop); simpy and heapq "
         "(plain Python over a heapq queue) = step by step. Wall "
         f"times are medians of {REPEATS} subprocesses. Every run of a scenario produced the same "
         "metrics (fingerprint checked in this run).",
