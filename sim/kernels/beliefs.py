@@ -13,6 +13,8 @@ import math
 import numpy as np
 from numba import njit
 
+from sim.kernels import njit_no_refcounts
+
 TIE = 1.0e-12
 """Per item index, so that equal scores still give distinct keys (lower index first)."""
 _PAIRWISE_BLOCK = 128
@@ -112,7 +114,7 @@ def pooled_beta(
     return strength * pooled + successes, strength * (1.0 - pooled) + trials - successes
 
 
-@njit(cache=True)
+@njit_no_refcounts
 def pooled_original_wrong(
     wrong: np.ndarray, seen: np.ndarray, prior: np.ndarray, strength: float, c: int
 ) -> float:

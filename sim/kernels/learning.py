@@ -7,7 +7,8 @@ State, mutated in place: ``has_verdict``, ``verdict``, ``triage_verdict`` ``(n,)
 counts ``wrong``, ``seen`` ``(S, 3)`` and ``rc_right``, ``rc_seen`` ``(S,)``
 (:mod:`sim.kernels.beliefs`); ``accepted``, ``rerun_requested`` ``(S,)``; the last verdicts'
 ``window_wrong`` and ``window_minutes`` ``(W,)`` as a ring; ``status`` int64 ``[phase, verdicts
-in the window, next ring slot]``. ``params`` is float64 (the ``P_*`` indices)."""
+in the window, next ring slot]``. ``params`` is float64 (the ``P_*`` indices).
+"""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import math
 import numpy as np
 from numba import njit
 
+from sim.kernels import njit_no_refcounts
 from sim.kernels.agreement import agrees_one
 from sim.kernels.beliefs import (
     fallback_wrong,
@@ -136,7 +138,7 @@ def record_verdict(
     return NOTHING
 
 
-@njit(cache=True)
+@njit_no_refcounts
 def update_beliefs(
     s: int,
     c: int,
