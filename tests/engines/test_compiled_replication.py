@@ -76,3 +76,37 @@ def test_a_policy_that_changes_a_step_runs_step_by_step() -> None:
 
     assert NumbaEngine.runs_whole(LearningTriage)
     assert not NumbaEngine.runs_whole(LearningWithOwnVerdicts)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    threshold=st.sampled_from([-0.1, 0.0, 0.05, 0.1, 1.0]),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_item_classes_are_the_policys(threshold: float, seed: int) -> None:
+    """The kernel's classes equal the policy's, disagreements exactly at the threshold, N/A
+    recomputations and missing consensus included."""
+    from types import SimpleNamespace
+    from typing import Any
+
+    from sim.kernels.learning_replication import item_classes as kernel_classes
+    from sim.policies.beliefs import item_classes
+
+    rng = np.random.default_rng(seed)
+    n = 60
+    original = rng.choice([20.0, 10.0, 0.0, 3.0, np.nan], n)
+    kind = rng.integers(0, 4, n).astype(np.int8)
+    # 19.0 against 20.0 and 9.5 against 10.0 disagree by exactly 0.05
+    recomputed = original * rng.choice([1.0, 0.95, 0.9, 2.0], n)
+    recomputed[rng.random(n) < 0.1] = np.nan
+    consensus = rng.random(n) < 0.8
+    evidence: Any = SimpleNamespace(
+        n_items=n,
+        original=original,
+        value_kind=kind,
+        recompute=SimpleNamespace(consensus=consensus, label=recomputed),
+    )
+    np.testing.assert_array_equal(
+        kernel_classes(original, kind, consensus, recomputed, threshold),
+        item_classes(evidence, threshold),
+    )
