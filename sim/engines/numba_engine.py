@@ -15,20 +15,18 @@ from numpy.typing import NDArray
 
 from sim.config.validate import ConfigError
 from sim.engines.base import ReviewLog, ReviewProblem
+from sim.engines.compiled_learning import run_learning_replications
 from sim.engines.plain_loop import PlainLoopEngine
 from sim.engines.threads import available_cpus, run_interleaved
 from sim.engines.warmup import (
-    LEARNING,
     await_learning_helper,
     finish_helper,
     start_helper,
     start_learning_helper,
 )
 from sim.kernels import learning_replication
-from sim.kernels.learning import register_generator, release_generator
 from sim.kernels.learning_loop import learning_review_loop
-from sim.kernels.random import stream_states
-from sim.kernels.replications import POLICY, run_replications
+from sim.kernels.replications import run_replications
 from sim.kernels.review_loop import review_loop
 from sim.model.agreement import rule_array
 from sim.model.benchmark import profile_array
@@ -145,43 +143,16 @@ class NumbaEngine:
         board: NDArray[np.float64],
     ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Whole replications of a policy with a compiled replication
-        (:meth:`~sim.policies.base.Policy.compiled_replication`: ``learning``), one kernel call
-        per replication with the policy's own generator, on ``threads`` threads."""
+        (:meth:`~sim.policies.base.Policy.compiled_replication`: ``learning``), three kernel
+        calls each with the policy's own generator (:mod:`sim.engines.compiled_learning`), on
+        ``threads`` threads."""
         from sim.metrics import METRICS, N_COMPILED_METRICS  # sim.metrics imports this package
 
-        extra = sc.policy_class.compiled_replication(sc)
-        assert extra is not None
         assert not sc.policy_class.needs_audit
         if METRICS[N_COMPILED_METRICS:] != learning_replication.ESTIMATES:
             raise RuntimeError("the learning kernel's estimates are not the last metrics")
-        # run_one's arguments less the policy's and the audit's
-        shared = arrays[:_POLICY_ARRAY] + arrays[_POLICY_ARRAY + 2 :]
-        kernel: Any = learning_replication.run_learning_replication
-
-        def run_share(first: int, step: int) -> None:
-            for r in range(first, len(seeds), step):
-                states = stream_states(seeds[r], learning_replication.N_STREAMS)
-                rng = np.random.default_rng(states[POLICY])
-                token = register_generator(rng)
-                try:
-                    kernel(
-                        states,
-                        *shared,
-                        *extra,
-                        rng,
-                        token,
-                        out[r],
-                        board[r],
-                        out[r, N_COMPILED_METRICS:],
-                    )
-                finally:
-                    release_generator(token)
-
-        helper = start_helper(LEARNING)  # a cold cache: the second core compiles the loop
-        try:
-            run_interleaved(run_share, len(seeds), self.threads)
-        finally:
-            finish_helper(helper)
+        start_learning_helper()  # a cold cache: the second core compiles the loop
+        run_learning_replications(sc, seeds, arrays, out, board, self.threads, N_COMPILED_METRICS)
         return out, board
 
 

@@ -1,10 +1,10 @@
 """A cold start on two cores. Numba compiles one function at a time on one thread, so while the
 calling process compiles the whole-replication kernel, a helper process compiles the largest
 kernels it calls (the review loop, the leaderboard, the metrics) into the same cache, and the
-caller loads them from there instead of compiling them. A run of ``learning``, whose
-replications run step by step, has the helper compile the loop with the policy's hooks
-(:func:`~sim.kernels.learning_loop.learning_review_loop`) while the caller compiles the world,
-the verifiers and the triage of its first replication.
+caller loads them from there instead of compiling them. A run of ``learning`` has the helper
+compile the loop with the policy's hooks
+(:func:`~sim.kernels.learning_loop.learning_review_loop`) while the caller compiles the rest of
+its first replication (:mod:`sim.engines.compiled_learning`).
 
 The helper only fills the cache with the machine code the caller would have made: outcomes do
 not depend on it, and a helper that fails or is late costs nothing but its CPU time."""
@@ -80,10 +80,14 @@ def start_learning_helper() -> None:
 
 
 def await_learning_helper() -> None:
-    """Wait for a learning helper started in this process, if any."""
-    global _learning_helper
-    helper, _learning_helper = _learning_helper, None
-    finish_helper(helper)
+    """Wait for a learning helper started in this process, if any (from any thread: each
+    waits until it has finished)."""
+    finish_helper(_learning_helper)
+
+
+def learning_helper_running() -> bool:
+    """Is a learning helper started in this process still compiling?"""
+    return _learning_helper is not None and _learning_helper.poll() is None
 
 
 def _problem_never_queued() -> tuple[Any, ...]:

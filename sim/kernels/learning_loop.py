@@ -168,7 +168,7 @@ def _next_phase(
     return items, keys
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def learning_review_loop(
     keys: np.ndarray,
     group: np.ndarray,

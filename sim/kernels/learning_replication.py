@@ -1,9 +1,14 @@
 """Whole replications of the learning policy in compiled code: the steps of
 :func:`sim.replication.run_replication` with :class:`sim.policies.learning.LearningTriage`'s
 triage, reviews, re-run, final labels and estimates, from the same kernels, so the same numbers.
-One call is one replication: the policy's NumPy generator is an argument (``thompson`` samples
-with it, the audit's sample is drawn with it in object mode), and calls on several threads run
-at once (the kernel releases the GIL).
+A replication is three calls, each releasing the GIL: :func:`prepare` (world, recomputation,
+triage), the event loop with the policy's hooks
+(:func:`sim.kernels.learning_loop.learning_review_loop`, the one the step-by-step path calls)
+and :func:`conclude` (freeze, re-run, final labels, estimates, metrics). Three calls rather than
+one kernel: one kernel would compile the loop again inside its own compile, after a cold start
+had the second core compile it already, and re-optimize it with everything else (32 s against
+about 20 s for a first run). The policy's NumPy generator is an argument (``thompson`` samples
+with it; the audit's sample is drawn with it in object mode).
 
 ``learning`` is float64 ``[contentious_threshold, diversity, yield_window, expert_hours_budget,
 rerun success_probability, rerun wrong_fix_probability, rerun usd_per_item, rerun
@@ -13,6 +18,7 @@ item of each stratum; ``estimates`` receives :data:`ESTIMATES` (10 values)."""
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 from numba import njit
@@ -35,7 +41,6 @@ from sim.kernels.learning import (
     lead_each_stratum,
     strategy_keys,
 )
-from sim.kernels.learning_loop import learning_review_loop
 from sim.kernels.policies import disagreement
 from sim.kernels.predictor import features, fitted_wrong, support_of
 from sim.kernels.random import next_u64
@@ -170,7 +175,7 @@ def frozen_predictions(
 
 
 @njit(cache=True, nogil=True)
-def run_learning_replication(
+def prepare(
     states: np.ndarray,
     size: np.ndarray,
     s_group: np.ndarray,
@@ -180,37 +185,33 @@ def run_learning_replication(
     s_ncat: np.ndarray,
     s_rate: np.ndarray,
     s_under: np.ndarray,
-    s_complexity: np.ndarray,
     profile: np.ndarray,
     rule: np.ndarray,
     recompute: np.ndarray,
-    specialty: np.ndarray,
-    pool: np.ndarray,
-    usd_per_hour: np.ndarray,
-    error_probability: np.ndarray,
     hours_per_weekday: np.ndarray,
     day_start_second: np.ndarray,
     absence_probability: np.ndarray,
     start_weekday: int,
     is_holiday: np.ndarray,
-    budget: np.ndarray,
-    model_accuracy: np.ndarray,
-    model_blind_spot: np.ndarray,
     stratum_minutes: np.ndarray,
     learning: np.ndarray,
     prior: np.ndarray,
     params: np.ndarray,
     rng: np.random.Generator,
-    rng_token: int,
-    out: np.ndarray,
-    board: np.ndarray,
-    estimates: np.ndarray,
-) -> None:
-    """One replication of the learning policy from its eight streams ``states``
-    (:data:`sim.replication.STREAMS`) and the policy's generator ``rng`` (registered as
-    ``rng_token`` for the audit's sample): metrics into ``out``, the evaluated models'
-    accuracies into ``board``, the estimates into ``estimates``. The other arguments are those
-    of :func:`sim.kernels.replications.run_one`."""
+    has_verdict: np.ndarray,
+    wrong: np.ndarray,
+    seen: np.ndarray,
+    rc_right: np.ndarray,
+    rc_seen: np.ndarray,
+    accepted: np.ndarray,
+) -> tuple[Any, ...]:
+    """The world, the recomputation and the policy's triage of one replication, from its eight
+    streams ``states`` (:data:`sim.replication.STREAMS`) and the policy's generator ``rng``
+    (``thompson`` samples the beliefs, which start empty: the state arrays are fresh), and
+    when anything is queued the experts' windows and the reviews' key. Returns ``stratum,
+    group, kind, truth, original, mode, runs, consensus, recomputed, llm_usd, llm_hours, cls,
+    contentious, minutes, keys, stratum_items, stratum_start, any_queued, window_start,
+    window_end, offsets, review_key``."""
     stratum, group, kind, truth, original, mode, original_wrong = world_items(
         states[WORLD], size, s_group, s_kind, s_lo, s_hi, s_ncat, s_rate, s_under, profile, rule
     )
@@ -230,27 +231,11 @@ def run_learning_replication(
         profile,
         rule,
     )
-
-    # triage: classes, empty beliefs, the strategy's keys, each stratum's lead
     cls = item_classes(original, kind, consensus, recomputed, learning[L_THRESHOLD])
     contentious = cls == CONTENTIOUS
     minutes = np.empty(n)
     for i in range(n):
         minutes[i] = stratum_minutes[stratum[i]]
-    n_classes = prior.shape[0]
-    wrong = np.zeros((S, n_classes))
-    seen = np.zeros((S, n_classes))
-    rc_right = np.zeros(S)
-    rc_seen = np.zeros(S)
-    has_verdict = np.zeros(n, dtype=np.bool_)
-    verdict = np.full(n, np.nan)
-    triage_verdict = np.zeros(n, dtype=np.bool_)
-    accepted = np.zeros(S, dtype=np.bool_)
-    rerun_requested = np.zeros(S, dtype=np.bool_)
-    window = int(learning[L_WINDOW])
-    window_wrong = np.zeros(window)
-    window_minutes = np.zeros(window)
-    status = np.zeros(3, dtype=np.int64)
     stratum_items, stratum_start = strata_listing(stratum, S)
     keys = strategy_keys(
         np.arange(n),
@@ -270,20 +255,15 @@ def run_learning_replication(
     )
     if learning[L_DIVERSITY] > 0:
         lead_each_stratum(keys, stratum_items, stratum_start, FIRST_ROUND)
-
-    # reviews, with the policy's hooks compiled in
-    expert_label = np.full(n, np.nan)
-    reviewed = np.zeros(n, dtype=np.bool_)
-    unreviewed = np.zeros(n, dtype=np.bool_)
-    audit_items = np.zeros(0, dtype=np.int64)
-    frozen = False
-    m = 0
-    log = np.empty((0, 9))
     any_queued = False
     for i in range(n):
         if math.isfinite(keys[i]):
             any_queued = True
             break
+    ws = np.zeros(0)
+    we = np.zeros(0)
+    offsets = np.zeros(hours_per_weekday.shape[0] + 1, dtype=np.int64)
+    review_key = np.uint64(0)
     if any_queued:
         ws, we, offsets = expert_windows(
             states[CALENDAR],
@@ -294,62 +274,87 @@ def run_learning_replication(
             is_holiday,
         )
         review_key = next_u64(states[REVIEWS])
-        log = np.empty((3 * n, 9))
-        m, audit_items, frozen = learning_review_loop(
-            keys,
-            group,
-            kind,
-            truth,
-            stratum,
-            review_key,
-            s_lo,
-            s_hi,
-            s_ncat,
-            s_complexity,
-            pool[0],
-            pool[1],
-            profile,
-            specialty,
-            pool[2],
-            usd_per_hour,
-            error_probability,
-            ws,
-            we,
-            offsets,
-            budget[0] * 3600.0,
-            budget[1] - llm_usd,
-            pool[3] > 0,
-            rule,
-            cls,
-            contentious,
-            minutes,
-            original,
-            consensus,
-            recomputed,
-            stratum_items,
-            stratum_start,
-            has_verdict,
-            verdict,
-            triage_verdict,
-            wrong,
-            seen,
-            rc_right,
-            rc_seen,
-            accepted,
-            rerun_requested,
-            window_wrong,
-            window_minutes,
-            status,
-            prior,
-            params,
-            rng,
-            rng_token,
-            learning[L_HOURS],
-            unreviewed,
-            log,
-            expert_label,
-            reviewed,
-        )
+    return (
+        stratum,
+        group,
+        kind,
+        truth,
+        original,
+        mode,
+        runs,
+        consensus,
+        recomputed,
+        llm_usd,
+        llm_hours,
+        cls,
+        contentious,
+        minutes,
+        keys,
+        stratum_items,
+        stratum_start,
+        any_queued,
+        ws,
+        we,
+        offsets,
+        review_key,
+    )
+
+
+@njit(cache=True, nogil=True)
+def conclude(
+    states: np.ndarray,
+    size: np.ndarray,
+    s_lo: np.ndarray,
+    s_hi: np.ndarray,
+    s_ncat: np.ndarray,
+    profile: np.ndarray,
+    rule: np.ndarray,
+    budget: np.ndarray,
+    model_accuracy: np.ndarray,
+    model_blind_spot: np.ndarray,
+    learning: np.ndarray,
+    prior: np.ndarray,
+    params: np.ndarray,
+    stratum: np.ndarray,
+    group: np.ndarray,
+    kind: np.ndarray,
+    truth: np.ndarray,
+    original: np.ndarray,
+    mode: np.ndarray,
+    runs: np.ndarray,
+    consensus: np.ndarray,
+    recomputed: np.ndarray,
+    llm_usd: float,
+    llm_hours: float,
+    cls: np.ndarray,
+    contentious: np.ndarray,
+    has_verdict: np.ndarray,
+    verdict: np.ndarray,
+    triage_verdict: np.ndarray,
+    wrong: np.ndarray,
+    seen: np.ndarray,
+    rc_right: np.ndarray,
+    rc_seen: np.ndarray,
+    accepted: np.ndarray,
+    rerun_requested: np.ndarray,
+    log: np.ndarray,
+    m: int,
+    audit_items: np.ndarray,
+    frozen: bool,
+    unreviewed: np.ndarray,
+    expert_label: np.ndarray,
+    reviewed: np.ndarray,
+    out: np.ndarray,
+    board: np.ndarray,
+    estimates: np.ndarray,
+) -> None:
+    """Everything after the reviews of one replication (:func:`prepare`'s outputs, the
+    policy's state and the reviews' results): what the policy freezes, the re-run, final
+    labels, the estimates into ``estimates``, the metrics into ``out`` and the evaluated
+    models' accuracies into ``board``. ``unreviewed`` holds the items without a verdict when
+    the loop froze (``frozen``); ``log[:m]`` the reviews."""
+    n = stratum.shape[0]
+    S = size.shape[0]
     if not frozen:
         for i in range(n):
             unreviewed[i] = not has_verdict[i]

@@ -180,7 +180,7 @@ class Policy(ABC):
     @classmethod
     def compiled_replication(cls, sc: Scenario) -> tuple[Any, ...] | None:
         """The policy's numbers for a whole compiled replication of ``sc`` (``learning``:
-        :func:`sim.kernels.learning_replication.run_learning_replication`), or None: the Numba
+        :mod:`sim.kernels.learning_replication`), or None: the Numba
         engine then runs its replications step by step (or as a :class:`KernelPolicy`)."""
         return None
 

@@ -146,9 +146,9 @@ class LearningTriage(Policy):
 
     @classmethod
     def compiled_replication(cls, sc: Scenario) -> tuple[Any, ...]:
-        """``stratum_minutes, learning, prior, params`` of
-        :func:`sim.kernels.learning_replication.run_learning_replication`: the numbers this
-        policy's :meth:`triage` and :meth:`_params` derive from the scenario's evidence."""
+        """``stratum_minutes, learning, prior, params`` of the compiled replication
+        (:mod:`sim.kernels.learning_replication`, :mod:`sim.engines.compiled_learning`): the
+        numbers this policy's :meth:`triage` and :meth:`_params` derive from the scenario."""
         c = sc.policy_config
         st, pool = sc.strata, sc.pool
         has_experts = bool(pool.n_experts)

@@ -1,5 +1,5 @@
 """Whole compiled replications of the learning policy
-(:func:`sim.kernels.learning_replication.run_learning_replication`, what ``engine=numba`` runs
+(:mod:`sim.kernels.learning_replication`, what ``engine=numba`` runs
 for replications without item or event detail) give the SimPy engine's metrics and
 leaderboards, replication for replication, for every strategy."""
 
@@ -110,3 +110,29 @@ def test_item_classes_are_the_policys(threshold: float, seed: int) -> None:
         kernel_classes(original, kind, consensus, recomputed, threshold),
         item_classes(evidence, threshold),
     )
+
+
+def test_compiling_the_conclusion_first_changes_no_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a cold cache the first replication's conclusion runs once on a throwaway copy of its
+    state, to compile it while the loop compiles elsewhere: the results are those without."""
+    from sim.engines import compiled_learning
+
+    cfg = variant_config("learning", "default")
+    sc = build_scenario(dataclasses.replace(cfg, engine=EngineConfig(name="numba")))
+    engine = sc.engine
+    assert isinstance(engine, NumbaEngine)
+    seeds = np.random.SeedSequence(9).spawn(3)
+    plain = engine.run_replications(sc, seeds, len(METRICS))
+    calls: list[int] = []
+    conclude = compiled_learning.LearningReplications._conclude
+
+    def counted(self: object, *args: object) -> None:
+        calls.append(len(args))
+        conclude(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(compiled_learning, "learning_helper_running", lambda: True)
+    monkeypatch.setattr(compiled_learning.LearningReplications, "_conclude", counted)
+    warmed = engine.run_replications(sc, seeds, len(METRICS))
+    assert len(calls) == 2 * len(seeds), "every replication compiled its conclusion first"
+    for a, b in zip(plain, warmed, strict=True):
+        np.testing.assert_array_equal(a, b)
