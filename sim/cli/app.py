@@ -35,6 +35,8 @@ from sim.cli.summary import (
 from sim.config.schema import RootConfig
 from sim.config.validate import ConfigError
 from sim.downstream.rl import run_on_replications
+from sim.engines.numba_engine import NumbaEngine
+from sim.engines.warmup import learning_replication_is_cached
 from sim.interrupt import as_interrupt
 from sim.io.run_dir import writable_reason
 from sim.kernels import cache_is_warm, prune_stale_caches
@@ -50,6 +52,23 @@ def validate_config(cfg: DictConfig) -> None:
     build_scenario(to_root_config(cfg))
 
 
+def announce_compiling(sc: Scenario) -> None:
+    """Say so on standard error when this run will compile kernels first, and for how long."""
+    engine = sc.engine
+    learning = isinstance(engine, NumbaEngine) and engine.has_compiled_replication(sc.policy_class)
+    if learning and not learning_replication_is_cached():
+        seconds = 25 if not cache_is_warm() else 20
+    elif not cache_is_warm():
+        seconds = 15
+    else:
+        return
+    print(
+        f"compiling the simulation kernels (first run only, about {seconds} s) ...",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
 def run(
     root: RootConfig, config_yaml: str
 ) -> tuple[Scenario, RunResult, dict[str, Any], Path | None]:
@@ -61,12 +80,8 @@ def run(
             raise ConfigError("output.dir", root.output.dir, f"a writable folder ({reason})")
     rl_cfg = root.downstream.rl
     prune_stale_caches()
-    if root.progress and not cache_is_warm():
-        print(
-            "compiling the simulation kernels (first run only, about 15 s) ...",
-            file=sys.stderr,
-            flush=True,
-        )
+    if root.progress:
+        announce_compiling(sc)
     result = run_scenario(
         sc,
         root.replications,

@@ -71,6 +71,12 @@ def learning_loop_is_cached() -> bool:
     return _learning_loop_cached
 
 
+def learning_replication_is_cached() -> bool:
+    """Have the learning policy's whole-replication kernels and its loop been compiled into the
+    cache? (What a first ``learning`` run compiles beyond the other policies' kernels.)"""
+    return learning_loop_is_cached() and any(CACHE_DIR.rglob("*learning_replication.conclude*.nbi"))
+
+
 def start_learning_helper() -> None:
     """Start compiling the learning loop on the second core (see :func:`start_helper`); the
     engine waits for it before its first learning loop (:func:`await_learning_helper`)."""

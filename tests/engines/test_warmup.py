@@ -102,3 +102,15 @@ def test_a_learning_run_on_a_cold_cache_starts_its_helper_once(
     engine.prepare_step_by_step(build_scenario(small_config("learning")).policy_class)
     assert started == [warmup.LEARNING]
     warmup.await_learning_helper()
+
+
+def test_the_learning_kernels_are_known_cached_once_compiled(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: object
+) -> None:
+    """What the command line says before a first ``learning`` run depends on it."""
+    sc = build_scenario(small_config("learning"))
+    sc.engine.run_replications(sc, replication_seeds(0, 1), len(METRICS))  # type: ignore[attr-defined]
+    assert warmup.learning_replication_is_cached()
+    monkeypatch.setattr(warmup, "CACHE_DIR", tmp_path)
+    monkeypatch.setattr(warmup, "_learning_loop_cached", False)
+    assert not warmup.learning_replication_is_cached()
