@@ -41,8 +41,9 @@ from sim.kernels.learning import (
     lead_each_stratum,
     strategy_keys,
 )
-from sim.kernels.policies import disagreement
-from sim.kernels.predictor import features, fitted_wrong, support_of
+from sim.kernels.metrics import PROPAGATED
+from sim.kernels.policies import DROPPED, EXPERT, ORIGINAL, RECOMPUTED, disagreement
+from sim.kernels.predictor import features, predicted_wrong, support_of
 from sim.kernels.random import next_u64
 from sim.kernels.replications import (
     CALENDAR,
@@ -76,9 +77,6 @@ L_THRESHOLD, L_DIVERSITY, L_WINDOW, L_HOURS = 0, 1, 2, 3
 L_RERUN_SUCCESS, L_RERUN_WRONG_FIX, L_RERUN_USD, L_RERUN_SECONDS = 4, 5, 6, 7
 N_LEARNING = 8
 FIRST_ROUND = 1.0e3
-MIN_VERDICTS = 20
-RIDGE = 1.0
-ORIGINAL, RECOMPUTED, EXPERT, DROPPED, PROPAGATED = 0, 1, 2, 3, 4
 
 
 @njit(cache=True)
@@ -162,16 +160,10 @@ def frozen_predictions(
     x = features(f_cell, support_of(runs, kept, kind, rule), cls)
     rule_t = rule_values(rule)
     y = np.zeros(n, dtype=np.bool_)
-    n_trained = 0
-    n_wrong = 0
     for i in range(n):
         if triage_verdict[i]:
             y[i] = not agrees_one(kept[i], verdict[i], kind[i], rule_t)
-            n_trained += 1
-            n_wrong += y[i]
-    if n_trained < MIN_VERDICTS or n_wrong == n_trained or n_wrong == 0:
-        return adopt, f_cell
-    return adopt, fitted_wrong(x, triage_verdict, y, RIDGE)
+    return adopt, predicted_wrong(x, triage_verdict, y, f_cell)
 
 
 @njit(cache=True, nogil=True)

@@ -1,8 +1,8 @@
-"""The learning policy's item-level predictor as kernels: its features, a ridge-penalised
-logistic regression fitted by Newton's method, and its predictions
-(:mod:`sim.policies.predictor` states the model). Plain loops over ``(n, 5)`` features: a
-replication fits one model, and NumPy's calls on arrays this small cost more than their
-arithmetic."""
+"""The learning policy's item-level prediction that the label an item keeps unreviewed is
+wrong, for PPI++: a ridge-penalised logistic regression fitted by Newton's method to triage's
+verdicts, on features every item has (its cell's belief, how many recomputation runs support the
+label it keeps, its class). Plain loops over ``(n, 5)`` features: a replication fits one model,
+and NumPy's calls on arrays this small cost more than their arithmetic."""
 
 from __future__ import annotations
 
@@ -16,6 +16,9 @@ from sim.kernels.agreement import agrees_one, rule_values
 N_FEATURES = 5
 MAX_NEWTON_STEPS = 25
 STEP_TOLERANCE = 1e-8
+MIN_VERDICTS = 20
+"""Fewer verdicts than this (or only one outcome among them): the cell beliefs are used."""
+RIDGE = 1.0
 
 
 @njit(cache=True)
@@ -145,3 +148,21 @@ def fitted_wrong(x: np.ndarray, trained: np.ndarray, y: np.ndarray, ridge: float
             eta += x[i, a] * beta[a]
         out[i] = 1.0 / (1.0 + math.exp(-eta))
     return out
+
+
+@njit(cache=True)
+def predicted_wrong(
+    x: np.ndarray, trained: np.ndarray, y: np.ndarray, fallback: np.ndarray
+) -> np.ndarray:
+    """P(wrong) for every row of ``x`` from :func:`fitted_wrong` on the rows ``trained`` with
+    outcomes ``y`` (ridge :data:`RIDGE`); ``fallback`` itself when there is too little to fit
+    (:data:`MIN_VERDICTS`, or only one outcome)."""
+    n_trained = 0
+    n_wrong = 0
+    for i in range(trained.shape[0]):
+        if trained[i]:
+            n_trained += 1
+            n_wrong += y[i]
+    if n_trained < MIN_VERDICTS or n_wrong == n_trained or n_wrong == 0:
+        return fallback
+    return fitted_wrong(x, trained, y, RIDGE)

@@ -27,8 +27,7 @@ from sim.config.schema import PolicyConfig
 from sim.estimation import Counts, audit_estimate, naive_estimate, ppi_estimate
 from sim.kernels import learning as kernel
 from sim.kernels import learning_replication as replication_kernel
-from sim.kernels.beliefs import fallback_wrong, optimistic_probabilities, queue_keys
-from sim.kernels.predictor import support_of
+from sim.kernels.beliefs import optimistic_probabilities, queue_keys
 from sim.model.agreement import agrees, rule_array
 from sim.policies.base import (
     Decision,
@@ -39,8 +38,7 @@ from sim.policies.base import (
     Policy,
     RerunResult,
 )
-from sim.policies.beliefs import CONTENTIOUS, Beliefs, beta_mean_sd, item_classes
-from sim.policies.predictor import features, predicted_wrong
+from sim.policies.beliefs import CONTENTIOUS, Beliefs, item_classes
 
 if TYPE_CHECKING:
     from sim.scenario import Scenario
@@ -226,11 +224,6 @@ class LearningTriage(Policy):
         width = learning.ucb_width if learning.strategy == "ucb" else 0.0
         return optimistic_probabilities(a, b, ra, rb, float(width))
 
-    def _fallback(
-        self, items: IntArray, p_ow: FloatArray, p_rr: FloatArray
-    ) -> tuple[FloatArray, NDArray[np.bool_]]:
-        return fallback_wrong(items, p_ow, p_rr, self.ev.stratum, self.cls, self.contentious)
-
     def _keys(self, items: IntArray) -> FloatArray:
         """Queue keys for ``items`` (:func:`~sim.kernels.beliefs.queue_keys`)."""
         p_ow, p_rr = self._cell_probabilities()
@@ -360,34 +353,37 @@ class LearningTriage(Policy):
 
     def _freeze(self, unreviewed: NDArray[np.bool_] | None = None) -> None:
         """Fix what every item without a verdict keeps: the recomputed label where the
-        beliefs' means make it likelier right; and the predicted probability it is wrong.
-        ``unreviewed``: the items without a verdict at that moment (now, by default)."""
+        beliefs' means make it likelier right; and the predicted probability it is wrong
+        (:func:`sim.kernels.learning_replication.frozen_predictions`, which a compiled
+        replication calls too). ``unreviewed``: the items without a verdict at that moment
+        (now, by default)."""
         if self.frozen is not None:
             return
-        a, b = self.beliefs.original_wrong_params()
-        ra, rb = self.beliefs.recompute_right_params()
-        p_ow, _ = beta_mean_sd(a, b)
-        p_rr, _ = beta_mean_sd(ra, rb)
-        f_cell, adopt = self._fallback(np.arange(self.ev.n_items), p_ow, p_rr)
-        kept = np.where(
-            adopt | (self.accepted[self.ev.stratum] & self.contentious),
-            self.recomputed,
-            self.ev.original,
-        )
-        open_items = ~self.has_verdict if unreviewed is None else unreviewed
-        self.frozen = (adopt, self._predict(kept, f_cell), open_items)
-
-    def _predict(self, kept: FloatArray, f_cell: FloatArray) -> FloatArray:
-        """Item-level P(the kept label is wrong) for PPI++, learnt from triage's verdicts."""
-        ev = self.ev
+        ev, b = self.ev, self.beliefs
         rc = ev.recompute
         assert rc is not None
-        support = support_of(np.ascontiguousarray(rc.runs), kept, ev.value_kind, self._rule)
-        x = features(f_cell, support, self.cls)
-        trained = self.triage_verdict
-        y = np.zeros(ev.n_items, dtype=bool)
-        y[trained] = ~agrees(kept[trained], self.verdict[trained], ev.value_kind[trained], ev.rule)
-        return predicted_wrong(x, trained, y, f_cell)
+        adopt, predicted = replication_kernel.frozen_predictions(
+            ev.stratum,
+            ev.value_kind,
+            ev.original,
+            np.ascontiguousarray(rc.runs),
+            self.consensus,
+            self.recomputed,
+            self.cls,
+            self.contentious,
+            self.accepted,
+            self.triage_verdict,
+            self.verdict,
+            b.wrong,
+            b.seen,
+            b.rc_right,
+            b.rc_seen,
+            b.prior_original_wrong,
+            self.params,
+            self._rule,
+        )
+        open_items = ~self.has_verdict if unreviewed is None else unreviewed
+        self.frozen = (adopt, predicted, open_items)
 
     def rerun_strata(self) -> IntArray:
         return np.flatnonzero(self.rerun_requested)
