@@ -23,6 +23,7 @@ from sim.engines.warmup import (
     finish_helper,
     start_helper,
     start_learning_helper,
+    stop_learning_helper,
 )
 from sim.kernels import learning_replication
 from sim.kernels.learning_loop import learning_review_loop
@@ -152,7 +153,14 @@ class NumbaEngine:
         if METRICS[N_COMPILED_METRICS:] != learning_replication.ESTIMATES:
             raise RuntimeError("the learning kernel's estimates are not the last metrics")
         start_learning_helper()  # a cold cache: the second core compiles the loop
-        run_learning_replications(sc, seeds, arrays, out, board, self.threads, N_COMPILED_METRICS)
+        try:
+            run_learning_replications(
+                sc, seeds, arrays, out, board, self.threads, N_COMPILED_METRICS
+            )
+        except BaseException:  # an interrupt, say: no compiling helper is left behind
+            stop_learning_helper()
+            raise
+        await_learning_helper()  # still running when no replication queued anything
         return out, board
 
 

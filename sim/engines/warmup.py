@@ -91,6 +91,17 @@ def await_learning_helper() -> None:
     finish_helper(_learning_helper)
 
 
+def stop_learning_helper() -> None:
+    """Stop a learning helper started in this process, at once (a run that failed or was
+    interrupted leaves no compiling process behind; the cache only misses what it was
+    writing)."""
+    global _learning_helper
+    helper, _learning_helper = _learning_helper, None
+    if helper is not None and helper.poll() is None:
+        helper.kill()
+        helper.wait()
+
+
 def learning_helper_running() -> bool:
     """Is a learning helper started in this process still compiling?"""
     return _learning_helper is not None and _learning_helper.poll() is None

@@ -114,3 +114,20 @@ def test_the_learning_kernels_are_known_cached_once_compiled(
     monkeypatch.setattr(warmup, "CACHE_DIR", tmp_path)
     monkeypatch.setattr(warmup, "_learning_loop_cached", False)
     assert not warmup.learning_replication_is_cached()
+
+
+def test_a_failed_learning_run_stops_its_helper(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sim.engines import numba_engine
+
+    helper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], cwd=REPO)
+    monkeypatch.setattr(warmup, "_learning_helper", helper)
+
+    def interrupted(*args: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(numba_engine, "run_learning_replications", interrupted)
+    sc = build_scenario(small_config("learning"))
+    with pytest.raises(KeyboardInterrupt):
+        sc.engine.run_replications(sc, replication_seeds(0, 1), len(METRICS))  # type: ignore[attr-defined]
+    assert helper.poll() is not None, "the helper was stopped"
+    assert warmup._learning_helper is None
