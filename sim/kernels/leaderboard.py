@@ -61,10 +61,11 @@ def model_accuracies(
 
     ``accuracy`` is ``(M, G)`` (per model and group), ``blind_spot`` ``(M,)``. The maintained
     benchmark leaves out dropped items; every label set scores its own items. Tallies the
-    answers of :func:`model_answer` without branching on them (both of a pair's draws are
-    made; a draw has no side effect) and compares the draws' integer bits with integer
-    thresholds (:func:`~sim.kernels.random.bits_below`), which lets the per-model loop run in
-    vector lanes."""
+    answers of :func:`model_answer` in two passes: every item's truth draw, compared as
+    integer bits with integer thresholds (:func:`~sim.kernels.random.bits_below`) without a
+    branch, so the loop runs in vector lanes; then the blind-spot draws of the wrong
+    originals (the only items that can repeat one), which replace a truth draw they beat.
+    A draw has no side effect, so skipping one changes no other."""
     n = truth.shape[0]
     n_models = accuracy.shape[0]
     wrong = np.empty(n, dtype=np.int64)
@@ -84,6 +85,7 @@ def model_accuracies(
     n_groups = accuracy.shape[1]
     group_below = np.empty(n_groups, dtype=np.uint64)
     item_below = np.empty(n, dtype=np.uint64)
+    wrong_items = np.flatnonzero(wrong)
     for m in range(n_models):
         for g in range(n_groups):
             group_below[g] = bits_below(accuracy[m, g])
@@ -95,11 +97,17 @@ def model_accuracies(
         hits_truth = 0
         for i in range(n):
             base = 2 * (i * n_models + m)
-            says_original = wrong[i] & np.int64(bits_at(key, base) < blind_below)
-            says_truth = (1 - says_original) & np.int64(bits_at(key, base + 1) < item_below[i])
-            hits_original += says_truth * truth_on_original[i] + says_original
-            hits_maintained += says_truth * truth_on_final[i] + says_original * original_on_final[i]
-            hits_truth += says_truth + says_original * (1 - wrong[i])
+            says_truth = np.int64(bits_at(key, base + 1) < item_below[i])
+            hits_original += says_truth * truth_on_original[i]
+            hits_maintained += says_truth * truth_on_final[i]
+            hits_truth += says_truth
+        for i in wrong_items:  # only a wrong original can be repeated; it replaces the truth
+            base = 2 * (i * n_models + m)
+            if bits_at(key, base) < blind_below:
+                says_truth = np.int64(bits_at(key, base + 1) < item_below[i])
+                hits_original += 1 - says_truth * truth_on_original[i]
+                hits_maintained += original_on_final[i] - says_truth * truth_on_final[i]
+                hits_truth -= says_truth
         board[m, ORIGINAL_LABELS] = hits_original / n
         board[m, MAINTAINED_LABELS] = hits_maintained / kept if kept > 0 else np.nan
         board[m, TRUE_LABELS] = hits_truth / n

@@ -10,6 +10,8 @@ import math
 import numpy as np
 from numba import njit
 
+from sim.kernels import njit_no_refcounts
+
 _TWO_53 = 1.0 / 9007199254740992.0
 
 
@@ -52,7 +54,7 @@ def _rotl(x: np.uint64, k: int) -> np.uint64:
     return (x << np.uint64(k)) | (x >> np.uint64(64 - k))
 
 
-@njit(cache=True)
+@njit_no_refcounts
 def next_u64(s: np.ndarray) -> np.uint64:
     """Advance ``s`` and return 64 random bits."""
     result, state = next_u64_held(held(s))
@@ -60,13 +62,13 @@ def next_u64(s: np.ndarray) -> np.uint64:
     return result
 
 
-@njit(cache=True)
+@njit_no_refcounts
 def uniform(s: np.ndarray) -> float:
     """A float64 in [0, 1) with 53 random bits."""
     return float(next_u64(s) >> np.uint64(11)) * _TWO_53
 
 
-@njit(cache=True)
+@njit_no_refcounts
 def held(s: np.ndarray) -> tuple[np.uint64, np.uint64, np.uint64, np.uint64]:
     """The state of stream ``s`` as a tuple, for a hot loop to keep in registers and draw from
     with :func:`uniform_held`; :func:`release` writes it back. The draws are those of
@@ -74,13 +76,13 @@ def held(s: np.ndarray) -> tuple[np.uint64, np.uint64, np.uint64, np.uint64]:
     return s[0], s[1], s[2], s[3]
 
 
-@njit(cache=True)
+@njit_no_refcounts
 def release(s: np.ndarray, state: tuple[np.uint64, np.uint64, np.uint64, np.uint64]) -> None:
     """Write a held state back into stream ``s``."""
     s[0], s[1], s[2], s[3] = state
 
 
-@njit(cache=True)
+@njit_no_refcounts
 def next_u64_held(
     state: tuple[np.uint64, np.uint64, np.uint64, np.uint64],
 ) -> tuple[np.uint64, tuple[np.uint64, np.uint64, np.uint64, np.uint64]]:
@@ -97,7 +99,7 @@ def next_u64_held(
     return result, (s0, s1, s2, s3)
 
 
-@njit(cache=True)
+@njit_no_refcounts
 def uniform_held(
     state: tuple[np.uint64, np.uint64, np.uint64, np.uint64],
 ) -> tuple[float, tuple[np.uint64, np.uint64, np.uint64, np.uint64]]:
@@ -106,7 +108,7 @@ def uniform_held(
     return float(bits) * _TWO_53, state
 
 
-@njit(cache=True)
+@njit_no_refcounts
 def bits_held(
     state: tuple[np.uint64, np.uint64, np.uint64, np.uint64],
 ) -> tuple[np.uint64, tuple[np.uint64, np.uint64, np.uint64, np.uint64]]:
@@ -116,7 +118,7 @@ def bits_held(
     return bits >> np.uint64(11), state
 
 
-@njit(cache=True)
+@njit_no_refcounts
 def standard_normal(s: np.ndarray) -> float:
     """Box-Muller (one value per two uniforms)."""
     u1 = 1.0 - uniform(s)
@@ -124,7 +126,7 @@ def standard_normal(s: np.ndarray) -> float:
     return math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
 
 
-@njit(cache=True)
+@njit_no_refcounts
 def gamma(s: np.ndarray, shape: float) -> float:
     """Gamma(shape, 1) by Marsaglia-Tsang (boosted for shape < 1)."""
     boost = 1.0
@@ -146,14 +148,14 @@ def gamma(s: np.ndarray, shape: float) -> float:
             return d * v * boost
 
 
-@njit(cache=True)
+@njit_no_refcounts
 def beta(s: np.ndarray, a: float, b: float) -> float:
     x = gamma(s, a)
     y = gamma(s, b)
     return x / (x + y)
 
 
-@njit(cache=True)
+@njit_no_refcounts
 def below(s: np.ndarray, n: int) -> int:
     """A uniform integer in [0, n)."""
     return min(int(uniform(s) * n), n - 1)
@@ -196,14 +198,14 @@ def bits_at(key: np.uint64, index: int) -> np.uint64:
     return _mix64(key + np.uint64(index + 1) * _GOLDEN) >> np.uint64(11)
 
 
-@njit(cache=True)
+@njit_no_refcounts
 def uniform_at(key: np.uint64, index: int) -> float:
     """The ``index``-th uniform of a counter-based stream (SplitMix64 of key + index * golden
     ratio): random access, so a draw never depends on which draws came before it."""
     return float(bits_at(key, index)) * _TWO_53
 
 
-@njit(cache=True)
+@njit_no_refcounts
 def bits_below(p: float) -> np.uint64:
     """The integer ``t`` with ``bits_at(k, i) < t`` exactly when ``uniform_at(k, i) < p``:
     a uniform is ``b / 2**53`` for an integer ``b``, so ``b < p * 2**53`` iff ``b < ceil``."""

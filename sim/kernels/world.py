@@ -68,14 +68,17 @@ def generate_benchmark(
     rate: np.ndarray,
 ) -> None:
     """Fill the item arrays ``(n,)`` and per-stratum ``rate`` ``(S,)``; NaN in ``s_rate`` or
-    ``s_under`` means draw it from the profile."""
+    ``s_under`` means draw it from the profile. An item draws its truth and whether it is
+    wrong, and a wrong one four more uniforms (mode, made-up value, sign, extra); a stratum
+    draws its rate only when it is not given."""
     S = size.shape[0]
     logic_sign = np.empty(S)
     logic_u = np.empty(S)
     for j in range(S):
-        zero = uniform(s) < profile[0]
-        drawn = 0.0 if zero else beta(s, profile[1], profile[2])
-        rate[j] = drawn if math.isnan(s_rate[j]) else s_rate[j]
+        rate[j] = s_rate[j]
+        if math.isnan(s_rate[j]):
+            zero = uniform(s) < profile[0]
+            rate[j] = 0.0 if zero else beta(s, profile[1], profile[2])
         logic_sign[j] = uniform(s)
         logic_u[j] = uniform(s)
     w_total = profile[3] + profile[4] + profile[5]
@@ -92,10 +95,6 @@ def generate_benchmark(
         for _ in range(size[j]):
             u_truth, st = uniform_held(st)
             wrong_bits, st = bits_held(st)
-            u_mode, st = uniform_held(st)
-            u_fab, st = uniform_held(st)
-            u_sign, st = uniform_held(st)
-            u_extra, st = uniform_held(st)
             stratum[i] = j
             group[i] = s_group[j]
             kind[i] = k
@@ -103,6 +102,10 @@ def generate_benchmark(
             m = 0
             o = t
             if wrong_bits < wrong_below:
+                u_mode, st = uniform_held(st)
+                u_fab, st = uniform_held(st)
+                u_sign, st = uniform_held(st)
+                u_extra, st = uniform_held(st)
                 if u_mode < share:
                     m = 3
                     o = value_in_range(u_fab, k, lo, hi, ncat, log_lo, log_width)
