@@ -92,9 +92,9 @@ def model_accuracies(
         for i in range(n):
             item_below[i] = group_below[group[i]]
         blind_below = bits_below(blind_spot[m])
-        hits_original = 0
-        hits_maintained = 0
-        hits_truth = 0
+        hits_original = np.int64(0)
+        hits_maintained = np.int64(0)
+        hits_truth = np.int64(0)
         for i in range(n):
             base = 2 * (i * n_models + m)
             says_truth = np.int64(bits_at(key, base + 1) < item_below[i])
