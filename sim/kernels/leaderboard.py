@@ -101,13 +101,14 @@ def model_accuracies(
             hits_original += says_truth * truth_on_original[i]
             hits_maintained += says_truth * truth_on_final[i]
             hits_truth += says_truth
-        for w in wrong_items:  # only a wrong original can be repeated; it replaces the truth
+        for q in range(wrong_items.shape[0]):  # only a wrong original can be repeated
+            w = wrong_items[q]
             base = 2 * (w * n_models + m)
-            if bits_at(key, base) < blind_below:
-                says_truth = np.int64(bits_at(key, base + 1) < item_below[w])
-                hits_original += 1 - says_truth * truth_on_original[w]
-                hits_maintained += original_on_final[w] - says_truth * truth_on_final[w]
-                hits_truth -= says_truth
+            says_original = np.int64(bits_at(key, base) < blind_below)
+            beaten = says_original * np.int64(bits_at(key, base + 1) < item_below[w])
+            hits_original += says_original - beaten * truth_on_original[w]
+            hits_maintained += says_original * original_on_final[w] - beaten * truth_on_final[w]
+            hits_truth -= beaten
         board[m, ORIGINAL_LABELS] = hits_original / n
         board[m, MAINTAINED_LABELS] = hits_maintained / kept if kept > 0 else np.nan
         board[m, TRUE_LABELS] = hits_truth / n

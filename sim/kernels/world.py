@@ -223,7 +223,7 @@ def run_recompute(
     consensus_rows(runs, kind, consensus_runs, rule, consensus, label)
 
 
-@njit(cache=True, inline="always")
+@njit_no_refcounts
 def drawn_error(
     state: tuple[np.uint64, np.uint64, np.uint64, np.uint64],
     truth: float,
@@ -235,7 +235,8 @@ def drawn_error(
     rule: np.ndarray,
 ) -> tuple[float, tuple[np.uint64, np.uint64, np.uint64, np.uint64]]:
     """:func:`~sim.kernels.labels.independent_error` from the next three uniforms of a held
-    state (value, sign, extra), and the advanced state."""
+    state (value, sign, extra), and the advanced state. Not inlined: an inlined copy counted
+    references to ``profile`` and ``rule`` at every wrong run, 4 atomic operations each."""
     u_value, state = uniform_held(state)
     u_sign, state = uniform_held(state)
     u_extra, state = uniform_held(state)
@@ -263,41 +264,70 @@ def consensus_rows(
     N/A only), so equal runs have equal support, and the first run among the best is the first
     of the best values to appear.
 
-    Every (reference, run) pair is compared for a block of items at once, items in the
-    innermost loop: no branch on the runs' values, so the loops run in vector lanes, and a
-    block's scratch stays in the cache."""
+    A row whose runs are all equal (or all N/A) is settled at once: every run supports every
+    other, so the first wins with k. The other rows are gathered into blocks, where every
+    (reference, run) pair is compared for all rows at once, rows in the innermost loop: no
+    branch on the runs' values, so the loops run in vector lanes, and a block's scratch stays
+    in the cache."""
     n, k = runs.shape
     rule_t = rule_values(rule)
-    width = min(n, CONSENSUS_BLOCK)
+    unanimous_ok = k >= consensus_runs
+    mixed = np.empty(n, dtype=np.int64)
+    n_mixed = 0
+    for i in range(n):
+        first = runs[i, 0]
+        first_na = math.isnan(first)
+        same = True
+        for r in range(1, k):
+            v = runs[i, r]
+            same &= (v == first) | (math.isnan(v) & first_na)
+        if same:
+            consensus[i] = unanimous_ok
+            label[i] = first if unanimous_ok else np.nan
+        else:
+            mixed[n_mixed] = i
+            n_mixed += 1
+    width = min(n_mixed, CONSENSUS_BLOCK)
     by_run = np.empty((k, width))
     tol = np.empty((k, width))
+    block_kind = np.empty(width, dtype=kind.dtype)
     best = np.empty(width, dtype=np.int64)
     best_support = np.empty(width, dtype=np.int64)
     support = np.empty(width, dtype=np.int64)
-    for start in range(0, n, CONSENSUS_BLOCK):
-        stop = min(n, start + CONSENSUS_BLOCK)
+    block_ok = np.empty(width, dtype=np.bool_)
+    block_label = np.empty(width)
+    for start in range(0, n_mixed, CONSENSUS_BLOCK):
+        rows = min(n_mixed, start + CONSENSUS_BLOCK) - start
+        for q in range(rows):
+            block_kind[q] = kind[mixed[start + q]]
+        for r in range(k):
+            for q in range(rows):
+                by_run[r, q] = runs[mixed[start + q], r]
         consensus_block(
-            runs[start:stop],
-            kind[start:stop],
+            by_run,
+            rows,
+            block_kind,
             consensus_runs,
             rule_t,
-            by_run,
             tol,
             best,
             best_support,
             support,
-            consensus[start:stop],
-            label[start:stop],
+            block_ok,
+            block_label,
         )
+        for q in range(rows):
+            consensus[mixed[start + q]] = block_ok[q]
+            label[mixed[start + q]] = block_label[q]
 
 
 @njit(cache=True)
 def consensus_block(
-    runs: np.ndarray,
+    by_run: np.ndarray,
+    rows: int,
     kind: np.ndarray,
     consensus_runs: int,
     rule: RuleValues,
-    by_run: np.ndarray,
     tol: np.ndarray,
     best: np.ndarray,
     best_support: np.ndarray,
@@ -305,12 +335,12 @@ def consensus_block(
     consensus: np.ndarray,
     label: np.ndarray,
 ) -> None:
-    """:func:`consensus_rows` of one block of rows, with scratch arrays of at least as many
-    items as rows: ``by_run`` and ``tol`` ``(k, .)``, the others ``(.)``."""
-    n, k = runs.shape
+    """:func:`consensus_rows` of the first ``rows`` columns of ``by_run`` ``(k, width)`` (run
+    ``r`` of row ``i`` at ``[r, i]``); the other arrays are scratch or outputs of at least
+    ``rows`` entries, ``tol`` ``(k, width)``."""
+    k = by_run.shape[0]
+    n = rows
     for r in range(k):
-        for i in range(n):
-            by_run[r, i] = runs[i, r]
         for i in range(n):
             tol[r, i] = tolerance(by_run[r, i], kind[i], rule)
     for i in range(n):
