@@ -4,15 +4,18 @@ the array state draws, and integer thresholds decide exactly as the uniforms the
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from numba import njit
 
 from sim.kernels.random import (
+    beta,
     bits_at,
     bits_below,
     bits_held,
     held,
+    normal_pair,
     release,
     states_from_pool,
     stream_states,
@@ -119,3 +122,50 @@ def test_integer_thresholds_decide_as_the_uniforms(p: float, key: int, index: in
 
 def test_no_nan_threshold_passes() -> None:
     assert int(bits_below(float("nan"))) == 0
+
+
+@njit(cache=True)
+def _betas(s: np.ndarray, a: float, b: float, n: int) -> np.ndarray:
+    out = np.empty(n)
+    for i in range(n):
+        out[i] = beta(s, a, b)
+    return out
+
+
+@njit(cache=True)
+def _normal_pairs(s: np.ndarray, n: int) -> np.ndarray:
+    out = np.empty((n, 2))
+    for i in range(n):
+        out[i, 0], out[i, 1] = normal_pair(s)
+    return out
+
+
+def _ks_two_sample(x: np.ndarray, y: np.ndarray) -> float:
+    grid = np.sort(np.concatenate([x, y]))
+    fx = np.searchsorted(np.sort(x), grid, side="right") / x.size
+    fy = np.searchsorted(np.sort(y), grid, side="right") / y.size
+    return float(np.abs(fx - fy).max())
+
+
+# the stratum draws of the medcalc scenario: error rates, audit and recomputation accuracy
+@pytest.mark.parametrize("a,b", [(0.461, 0.735), (34.0, 6.0), (12.9, 2.1), (0.3, 5.0)])
+def test_beta_draws_follow_the_beta_distribution(a: float, b: float) -> None:
+    n = 100_000
+    drawn = _betas(stream_states(np.random.SeedSequence(7), 1)[0], a, b, n)
+    mean = a / (a + b)
+    var = a * b / ((a + b) ** 2 * (a + b + 1.0))
+    assert abs(drawn.mean() - mean) < 4.0 * np.sqrt(var / n)
+    assert abs(drawn.var() / var - 1.0) < 0.03
+    reference = np.random.default_rng(7).beta(a, b, n)
+    assert _ks_two_sample(drawn, reference) < 1.95 * np.sqrt(2.0 / n)  # 0.1% level
+
+
+def test_normal_pairs_are_independent_standard_normals() -> None:
+    n = 100_000
+    z = _normal_pairs(stream_states(np.random.SeedSequence(3), 1)[0], n)
+    assert np.abs(z.mean(axis=0)).max() < 4.0 / np.sqrt(n)
+    assert np.abs(z.var(axis=0) - 1.0).max() < 0.02
+    assert abs(np.corrcoef(z[:, 0], z[:, 1])[0, 1]) < 4.0 / np.sqrt(n)
+    reference = np.random.default_rng(3).standard_normal(n)
+    for column in range(2):
+        assert _ks_two_sample(z[:, column], reference) < 1.95 * np.sqrt(2.0 / n)
