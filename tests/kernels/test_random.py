@@ -148,7 +148,7 @@ def _ks_two_sample(x: np.ndarray, y: np.ndarray) -> float:
 
 
 # the stratum draws of the medcalc scenario: error rates, audit and recomputation accuracy
-@pytest.mark.parametrize("a,b", [(0.461, 0.735), (34.0, 6.0), (12.9, 2.1), (0.3, 5.0)])
+@pytest.mark.parametrize(("a", "b"), [(0.461, 0.735), (34.0, 6.0), (12.9, 2.1), (0.3, 5.0)])
 def test_beta_draws_follow_the_beta_distribution(a: float, b: float) -> None:
     n = 100_000
     drawn = _betas(stream_states(np.random.SeedSequence(7), 1)[0], a, b, n)
