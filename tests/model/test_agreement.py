@@ -1,6 +1,6 @@
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.kernels.labels import tolerance_gap
@@ -55,6 +55,7 @@ def test_relative_disagreement_matches_the_audit_triage() -> None:
     np.testing.assert_allclose(relative_disagreement(a, b, k), [0.1, np.inf, 0.0, 0.0, np.inf, 0])
 
 
+@settings(deadline=None)  # the first example may load the kernels from the cache
 @given(
     ref=st.floats(-1e6, 1e6, allow_nan=False),
     kind=st.sampled_from([D, INT, DT]),

@@ -116,12 +116,14 @@ def study(*args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.slow
 def test_hours_end_to_end(tmp_path: Path) -> None:
+    # disagreement levels off near 0.11 on tiny (0.110 over 400 replications at 40 h): 0.15
+    # leaves room for the noise of 10 replications (met under seeds 0-3)
     proc = study(
         "--policies",
         "disagreement",
         "random",
         "--target",
-        "mean(residual_error_rate) <= 0.1",
+        "mean(residual_error_rate) <= 0.15",
         "--max-hours",
         "40",
         "--tolerance-hours",
@@ -132,7 +134,7 @@ def test_hours_end_to_end(tmp_path: Path) -> None:
         str(tmp_path),
     )
     assert proc.returncode == 0, proc.stderr
-    assert "smallest expert-hours budget with mean(residual_error_rate) <= 0.1" in proc.stdout
+    assert "smallest expert-hours budget with mean(residual_error_rate) <= 0.15" in proc.stdout
     (folder,) = tmp_path.iterdir()
     assert {p.name for p in folder.iterdir()} == {
         "hours.md",
@@ -140,11 +142,11 @@ def test_hours_end_to_end(tmp_path: Path) -> None:
         "target_against_hours.png",
     }
     doc = json.loads((folder / "hours.json").read_text())
-    assert doc["target"] == "mean(residual_error_rate) <= 0.1"
+    assert doc["target"] == "mean(residual_error_rate) <= 0.15"
     for s in doc["searches"]:
         needed = s["needed"]
         assert needed is not None, s["variant"]
-        assert needed["statistic"] <= 0.1
+        assert needed["statistic"] <= 0.15
         below = [p for p in s["points"] if p["expert_hours"] < needed["expert_hours"]]
         assert below
         assert all(not p["meets"] for p in below if p["expert_hours"] not in s["missed_again_at"])
@@ -155,7 +157,7 @@ def test_hours_end_to_end(tmp_path: Path) -> None:
         firm = s["firm"]
         if firm is not None:
             assert firm["expert_hours"] >= needed["expert_hours"]
-            assert firm["statistic_high"] <= 0.1
+            assert firm["statistic_high"] <= 0.15
     assert f"| disagreement | {doc['searches'][0]['needed']['expert_hours']:.1f} |" in proc.stdout
 
 
