@@ -181,7 +181,12 @@ def run_recompute(
     wrong value of the pipeline's own with ``systematic_error_probability``, else the truth.
 
     Each ``uniform < p`` is drawn as the uniform's integer bits against
-    :func:`~sim.kernels.random.bits_below` ``(p)``: the same outcome without a float."""
+    :func:`~sim.kernels.random.bits_below` ``(p)``: the same outcome without a float.
+
+    An item whose runs are all the target or N/A is settled as it is drawn: the target runs
+    support each other only, as do the N/A runs (all of them when the target is N/A), so the
+    larger group wins, the one of the first run on a tie. Only items with a wrong value among
+    their runs go through the pairwise comparison of :func:`consensus_of_rows`."""
     n, k = runs.shape
     S = s_lo.shape[0]
     run_right_below = np.empty(S, dtype=np.uint64)
@@ -190,6 +195,8 @@ def run_recompute(
     blind_below = bits_below(error_correlation)
     systematic_below = bits_below(systematic_error_probability)
     abstain_below = bits_below(abstain_probability)
+    mixed = np.empty(n, dtype=np.int64)
+    n_mixed = 0
     st = held(s)
     for i in range(n):
         j = stratum[i]
@@ -206,21 +213,41 @@ def run_recompute(
             target, st = drawn_error(
                 st, truth[i], kind[i], s_lo[j], s_hi[j], s_ncat[j], profile, rule
             )
+        n_right = 0
+        n_abstain = 0
+        first_right = k
         for r in range(k):
             bits, st = bits_held(st)
             if bits < run_right_below[j]:
                 v = target
+                first_right = min(first_right, r)
+                n_right += 1
             else:
                 bits, st = bits_held(st)
                 if bits < abstain_below:
                     v = np.nan
+                    n_abstain += 1
                 else:
                     v, st = drawn_error(
                         st, truth[i], kind[i], s_lo[j], s_hi[j], s_ncat[j], profile, rule
                     )
             runs[i, r] = v
+        if n_right + n_abstain < k:
+            mixed[n_mixed] = i
+            n_mixed += 1
+            continue
+        if math.isnan(target):
+            support, winner = k, np.nan
+        elif n_right > n_abstain or (n_right == n_abstain and first_right == 0):
+            support, winner = n_right, target
+        else:
+            support, winner = n_abstain, np.nan
+        consensus[i] = support >= consensus_runs
+        label[i] = winner if support >= consensus_runs else np.nan
     release(s, st)
-    consensus_rows(runs, kind, consensus_runs, rule, consensus, label)
+    consensus_of_rows(
+        runs, kind, consensus_runs, rule_values(rule), mixed[:n_mixed], consensus, label
+    )
 
 
 @njit_no_refcounts
@@ -234,14 +261,20 @@ def drawn_error(
     profile: np.ndarray,
     rule: np.ndarray,
 ) -> tuple[float, tuple[np.uint64, np.uint64, np.uint64, np.uint64]]:
-    """:func:`~sim.kernels.labels.independent_error` from the next three uniforms of a held
-    state (value, sign, extra), and the advanced state. Not inlined: an inlined copy counted
-    references to ``profile`` and ``rule`` at every wrong run, 4 atomic operations each."""
-    u_value, state = uniform_held(state)
+    """:func:`~sim.kernels.labels.independent_error` from a held state, and the advanced
+    state: one uniform (a made-up value) when the truth is N/A, else two (sign, extra). Not
+    inlined: an inlined copy counted references to ``profile`` and ``rule`` at every wrong
+    run, 4 atomic operations each."""
+    if math.isnan(truth):
+        u_value, state = uniform_held(state)
+        value = independent_error(
+            truth, kind, lo, hi, n_categories, u_value, 0.0, 0.0, profile, rule
+        )
+        return value, state
     u_sign, state = uniform_held(state)
     u_extra, state = uniform_held(state)
     value = independent_error(
-        truth, kind, lo, hi, n_categories, u_value, u_sign, u_extra, profile, rule
+        truth, kind, lo, hi, n_categories, 0.0, u_sign, u_extra, profile, rule
     )
     return value, state
 
@@ -270,7 +303,6 @@ def consensus_rows(
     branch on the runs' values, so the loops run in vector lanes, and a block's scratch stays
     in the cache."""
     n, k = runs.shape
-    rule_t = rule_values(rule)
     unanimous_ok = k >= consensus_runs
     mixed = np.empty(n, dtype=np.int64)
     n_mixed = 0
@@ -287,7 +319,26 @@ def consensus_rows(
         else:
             mixed[n_mixed] = i
             n_mixed += 1
-    width = min(n_mixed, CONSENSUS_BLOCK)
+    consensus_of_rows(
+        runs, kind, consensus_runs, rule_values(rule), mixed[:n_mixed], consensus, label
+    )
+
+
+@njit(cache=True)
+def consensus_of_rows(
+    runs: np.ndarray,
+    kind: np.ndarray,
+    consensus_runs: int,
+    rule: RuleValues,
+    rows: np.ndarray,
+    consensus: np.ndarray,
+    label: np.ndarray,
+) -> None:
+    """:func:`consensus_rows` of the rows listed in ``rows``, gathered into blocks of
+    :data:`CONSENSUS_BLOCK`."""
+    k = runs.shape[1]
+    n_rows = rows.shape[0]
+    width = min(n_rows, CONSENSUS_BLOCK)
     by_run = np.empty((k, width))
     tol = np.empty((k, width))
     block_kind = np.empty(width, dtype=kind.dtype)
@@ -296,19 +347,19 @@ def consensus_rows(
     support = np.empty(width, dtype=np.int64)
     block_ok = np.empty(width, dtype=np.bool_)
     block_label = np.empty(width)
-    for start in range(0, n_mixed, CONSENSUS_BLOCK):
-        rows = min(n_mixed, start + CONSENSUS_BLOCK) - start
-        for q in range(rows):
-            block_kind[q] = kind[mixed[start + q]]
+    for start in range(0, n_rows, CONSENSUS_BLOCK):
+        count = min(n_rows, start + CONSENSUS_BLOCK) - start
+        for q in range(count):
+            block_kind[q] = kind[rows[start + q]]
         for r in range(k):
-            for q in range(rows):
-                by_run[r, q] = runs[mixed[start + q], r]
+            for q in range(count):
+                by_run[r, q] = runs[rows[start + q], r]
         consensus_block(
             by_run,
-            rows,
+            count,
             block_kind,
             consensus_runs,
-            rule_t,
+            rule,
             tol,
             best,
             best_support,
@@ -316,9 +367,9 @@ def consensus_rows(
             block_ok,
             block_label,
         )
-        for q in range(rows):
-            consensus[mixed[start + q]] = block_ok[q]
-            label[mixed[start + q]] = block_label[q]
+        for q in range(count):
+            consensus[rows[start + q]] = block_ok[q]
+            label[rows[start + q]] = block_label[q]
 
 
 @njit(cache=True)

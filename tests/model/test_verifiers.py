@@ -174,3 +174,40 @@ def test_consensus_over_more_rows_than_one_block_matches_its_definition() -> Non
         want_ok, want_label = _consensus_by_definition(runs[i], int(kind[i]), m)
         assert bool(ok[i]) == want_ok, i
         np.testing.assert_array_equal(label[i], want_label if want_ok else np.nan)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    k=st.integers(1, 7),
+    m_share=st.floats(0.0, 1.0),
+    run_accuracy=st.sampled_from([0.0, 0.3, 0.86, 1.0]),
+    abstain=st.sampled_from([0.0, 0.25, 0.5, 1.0]),
+    correlation=st.sampled_from([0.0, 0.3, 1.0]),
+    systematic=st.sampled_from([0.0, 0.1, 1.0]),
+)
+def test_the_consensus_settled_while_drawing_is_the_consensus_of_the_runs(
+    seed: int,
+    k: int,
+    m_share: float,
+    run_accuracy: float,
+    abstain: float,
+    correlation: float,
+    systematic: float,
+) -> None:
+    """Items whose runs hold no wrong value are settled in the draw loop; every item must
+    get what the pairwise consensus of its runs gives, ties and N/A targets included."""
+    strata, b, wrong = world(n=300, seed=seed % 1000)
+    cfg = RecomputeConfig(
+        runs_per_item=k,
+        consensus_runs=max(1, round(m_share * k)),
+        run_accuracy=run_accuracy,
+        abstain_probability=abstain,
+        error_correlation=correlation,
+        systematic_error_probability=systematic,
+    )
+    rc = run_recompute(b, wrong, strata, ErrorProfileConfig(), cfg, RULE, stream(seed))
+    ok, label = consensus_of_runs(rc.runs, b.value_kind, cfg.consensus_runs, RULE)
+    np.testing.assert_array_equal(rc.consensus, ok)
+    np.testing.assert_array_equal(rc.label, label)
+    assert (np.signbit(rc.label) == np.signbit(label)).all()
