@@ -788,7 +788,7 @@ def main() -> None:
         "",
         f"`python benchmarks/engines.py{' --quick' if args.quick else ''}`, {os.cpu_count()} "
         "cores, policy phased everywhere but medcalc-learning. numba = whole compiled "
-        "replications, one interleaved share of them per thread (for learning: one kernel call "
+        "replications, one interleaved share of them per thread (for learning: three kernel calls "
         "per replication, its verdict hook compiled into the event loop); simpy and heapq "
         "(plain Python over a heapq queue) = step by step. Wall "
         f"times are medians of {REPEATS} subprocesses. Every run of a scenario produced the same "
