@@ -83,7 +83,7 @@ def extra_magnitude(
     scores, relative for decimals and large integers; categories use ``u`` itself."""
     if kind == CATEGORICAL:
         return u
-    expo = -math.log(1.0 - u)  # 1 - u is exact for a 53-bit uniform; log is 2x log1p's speed
+    expo = -math.log1p(-u)
     if kind == DATE:
         return expo * days_mean
     if kind == INTEGER and abs(reference) <= rule[1]:

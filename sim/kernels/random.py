@@ -1,7 +1,7 @@
 """Random streams inside kernels: xoshiro256** over a uint64[4] state that is advanced in
 place. Each (replication, component) gets its own state from one ``SeedSequence``, so draws never
-depend on threads or chunking. Distributions use fixed algorithms (inversion, Marsaglia's polar
-method, Marsaglia-Tsang), so both engines and every thread see the same numbers."""
+depend on threads or chunking. Distributions use fixed algorithms (inversion, Box-Muller,
+Marsaglia-Tsang), so both engines and every thread see the same numbers."""
 
 from __future__ import annotations
 
@@ -119,60 +119,39 @@ def bits_held(
 
 
 @njit_no_refcounts
-def normal_pair(s: np.ndarray) -> tuple[float, float]:
-    """Two independent standard normals by Marsaglia's polar method: one log and one square
-    root for the pair, no trigonometry; 4/pi pairs of uniforms on average."""
-    while True:
-        x = 2.0 * uniform(s) - 1.0
-        y = 2.0 * uniform(s) - 1.0
-        q = x * x + y * y
-        if 0.0 < q < 1.0:
-            scale = math.sqrt(-2.0 * math.log(q) / q)
-            return x * scale, y * scale
-
-
-@njit_no_refcounts
 def standard_normal(s: np.ndarray) -> float:
-    """The first of a :func:`normal_pair`."""
-    return normal_pair(s)[0]
+    """Box-Muller (one value per two uniforms)."""
+    u1 = 1.0 - uniform(s)
+    u2 = uniform(s)
+    return math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
 
 
 @njit_no_refcounts
 def gamma(s: np.ndarray, shape: float) -> float:
     """Gamma(shape, 1) by Marsaglia-Tsang (boosted for shape < 1)."""
-    return gamma_from(s, shape, standard_normal(s))
-
-
-@njit_no_refcounts
-def gamma_from(s: np.ndarray, shape: float, first_normal: float) -> float:
-    """:func:`gamma` whose first Marsaglia-Tsang candidate is ``first_normal``; later
-    candidates draw their own. For shape < 1 the boost's uniform is drawn first."""
     boost = 1.0
     if shape < 1.0:
         boost = uniform(s) ** (1.0 / shape)
         shape += 1.0
     d = shape - 1.0 / 3.0
     c = 1.0 / math.sqrt(9.0 * d)
-    x = first_normal
     while True:
-        v = 1.0 + c * x
-        if v > 0.0:
-            v = v * v * v
-            u = uniform(s)
-            if u < 1.0 - 0.0331 * x * x * x * x or math.log(u) < 0.5 * x * x + d * (
-                1.0 - v + math.log(v)
-            ):
-                return d * v * boost
         x = standard_normal(s)
+        v = 1.0 + c * x
+        if v <= 0.0:
+            continue
+        v = v * v * v
+        u = uniform(s)
+        if u < 1.0 - 0.0331 * x * x * x * x or math.log(u) < 0.5 * x * x + d * (
+            1.0 - v + math.log(v)
+        ):
+            return d * v * boost
 
 
 @njit_no_refcounts
 def beta(s: np.ndarray, a: float, b: float) -> float:
-    """Beta(a, b) as X / (X + Y) of Gamma(a) and Gamma(b), whose first candidates are the
-    two normals of one :func:`normal_pair`."""
-    z_a, z_b = normal_pair(s)
-    x = gamma_from(s, a, z_a)
-    y = gamma_from(s, b, z_b)
+    x = gamma(s, a)
+    y = gamma(s, b)
     return x / (x + y)
 
 

@@ -68,17 +68,14 @@ def generate_benchmark(
     rate: np.ndarray,
 ) -> None:
     """Fill the item arrays ``(n,)`` and per-stratum ``rate`` ``(S,)``; NaN in ``s_rate`` or
-    ``s_under`` means draw it from the profile. An item draws its truth and whether it is
-    wrong, and a wrong one four more uniforms (mode, made-up value, sign, extra); a stratum
-    draws its rate only when it is not given."""
+    ``s_under`` means draw it from the profile."""
     S = size.shape[0]
     logic_sign = np.empty(S)
     logic_u = np.empty(S)
     for j in range(S):
-        rate[j] = s_rate[j]
-        if math.isnan(s_rate[j]):
-            zero = uniform(s) < profile[0]
-            rate[j] = 0.0 if zero else beta(s, profile[1], profile[2])
+        zero = uniform(s) < profile[0]
+        drawn = 0.0 if zero else beta(s, profile[1], profile[2])
+        rate[j] = drawn if math.isnan(s_rate[j]) else s_rate[j]
         logic_sign[j] = uniform(s)
         logic_u[j] = uniform(s)
     w_total = profile[3] + profile[4] + profile[5]
@@ -95,6 +92,10 @@ def generate_benchmark(
         for _ in range(size[j]):
             u_truth, st = uniform_held(st)
             wrong_bits, st = bits_held(st)
+            u_mode, st = uniform_held(st)
+            u_fab, st = uniform_held(st)
+            u_sign, st = uniform_held(st)
+            u_extra, st = uniform_held(st)
             stratum[i] = j
             group[i] = s_group[j]
             kind[i] = k
@@ -102,10 +103,6 @@ def generate_benchmark(
             m = 0
             o = t
             if wrong_bits < wrong_below:
-                u_mode, st = uniform_held(st)
-                u_fab, st = uniform_held(st)
-                u_sign, st = uniform_held(st)
-                u_extra, st = uniform_held(st)
                 if u_mode < share:
                     m = 3
                     o = value_in_range(u_fab, k, lo, hi, ncat, log_lo, log_width)
@@ -261,20 +258,14 @@ def drawn_error(
     profile: np.ndarray,
     rule: np.ndarray,
 ) -> tuple[float, tuple[np.uint64, np.uint64, np.uint64, np.uint64]]:
-    """:func:`~sim.kernels.labels.independent_error` from a held state, and the advanced
-    state: one uniform (a made-up value) when the truth is N/A, else two (sign, extra). Not
-    inlined: an inlined copy counted references to ``profile`` and ``rule`` at every wrong
-    run, 4 atomic operations each."""
-    if math.isnan(truth):
-        u_value, state = uniform_held(state)
-        value = independent_error(
-            truth, kind, lo, hi, n_categories, u_value, 0.0, 0.0, profile, rule
-        )
-        return value, state
+    """:func:`~sim.kernels.labels.independent_error` from the next three uniforms of a held
+    state (value, sign, extra), and the advanced state. Not inlined: an inlined copy counted
+    references to ``profile`` and ``rule`` at every wrong run, 4 atomic operations each."""
+    u_value, state = uniform_held(state)
     u_sign, state = uniform_held(state)
     u_extra, state = uniform_held(state)
     value = independent_error(
-        truth, kind, lo, hi, n_categories, 0.0, u_sign, u_extra, profile, rule
+        truth, kind, lo, hi, n_categories, u_value, u_sign, u_extra, profile, rule
     )
     return value, state
 

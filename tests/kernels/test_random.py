@@ -15,7 +15,6 @@ from sim.kernels.random import (
     bits_below,
     bits_held,
     held,
-    normal_pair,
     release,
     states_from_pool,
     stream_states,
@@ -132,14 +131,6 @@ def _betas(s: np.ndarray, a: float, b: float, n: int) -> np.ndarray:
     return out
 
 
-@njit(cache=True)
-def _normal_pairs(s: np.ndarray, n: int) -> np.ndarray:
-    out = np.empty((n, 2))
-    for i in range(n):
-        out[i, 0], out[i, 1] = normal_pair(s)
-    return out
-
-
 def _ks_two_sample(x: np.ndarray, y: np.ndarray) -> float:
     grid = np.sort(np.concatenate([x, y]))
     fx = np.searchsorted(np.sort(x), grid, side="right") / x.size
@@ -158,14 +149,3 @@ def test_beta_draws_follow_the_beta_distribution(a: float, b: float) -> None:
     assert abs(drawn.var() / var - 1.0) < 0.03
     reference = np.random.default_rng(7).beta(a, b, n)
     assert _ks_two_sample(drawn, reference) < 1.95 * np.sqrt(2.0 / n)  # 0.1% level
-
-
-def test_normal_pairs_are_independent_standard_normals() -> None:
-    n = 100_000
-    z = _normal_pairs(stream_states(np.random.SeedSequence(3), 1)[0], n)
-    assert np.abs(z.mean(axis=0)).max() < 4.0 / np.sqrt(n)
-    assert np.abs(z.var(axis=0) - 1.0).max() < 0.02
-    assert abs(np.corrcoef(z[:, 0], z[:, 1])[0, 1]) < 4.0 / np.sqrt(n)
-    reference = np.random.default_rng(3).standard_normal(n)
-    for column in range(2):
-        assert _ks_two_sample(z[:, column], reference) < 1.95 * np.sqrt(2.0 / n)
