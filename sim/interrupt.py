@@ -64,4 +64,12 @@ def run_command(main: Callable[[], int], unfinished: str) -> int:
             return main()
     except KeyboardInterrupt:
         print(f"\ninterrupted: {unfinished}", file=sys.stderr)
+        sys.unraisablehook = _ignore
         return 130
+
+
+def _ignore(unraisable: sys.UnraisableHookArgs) -> None:
+    """The hook once a command has ended on an interrupt: what destructors raise while the
+    interpreter shuts down is not printed. A compile that Ctrl-C cut short leaves LLVM objects
+    whose ``__del__`` fails once llvmlite's module is torn down ("Exception ignored in:
+    <function ObjectRef.__del__>"). It uses no module globals, which are gone by then."""

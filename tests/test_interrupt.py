@@ -14,6 +14,7 @@ from sim import interrupt
 from sim.cli.compose import compose_config
 from sim.runner import run_scenario
 from sim.scenario import build_scenario
+from tests.conftest import REPO
 
 
 def test_the_handler_remembers_the_interrupt_and_raises_it(
@@ -164,3 +165,28 @@ def test_a_command_ends_an_interrupt_with_one_line(
 
     with pytest.raises(RuntimeError, match="a real error"):
         interrupt.run_command(failed, "nothing was written")
+
+
+def test_teardown_errors_after_an_interrupt_are_not_printed() -> None:
+    """A destructor that fails while the interpreter shuts down, after a command ended on
+    Ctrl-C (as llvmlite's do after a compile was cut short), prints nothing more."""
+    script = """
+import sys
+from sim import interrupt
+
+class Leftover:
+    def __del__(self):
+        raise AttributeError("'NoneType' object has no attribute '_as_parameter_'")
+
+kept = Leftover()  # destroyed at shutdown
+
+def pressed():
+    raise KeyboardInterrupt
+
+sys.exit(interrupt.run_command(pressed, "nothing was written"))
+"""
+    proc = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 130
+    assert proc.stderr == "\ninterrupted: nothing was written\n"
