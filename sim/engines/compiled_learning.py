@@ -289,7 +289,8 @@ def run_learning_replications(
     threads; the estimates go to ``out[r, estimates_at:]``."""
     replications = LearningReplications(sc, arrays, estimates_at)
     start = 0
-    if seeds and not kernel.conclude.signatures:  # kernels to compile or load: one thread
+    conclude: Any = kernel.conclude  # a Kernel: typed as the function it compiles
+    if seeds and not conclude.signatures:  # kernels to compile or load: one thread
         replications.run(seeds[0], out[0], board[0])
         start = 1
 

@@ -16,6 +16,7 @@ import sys
 from typing import Any
 
 import numpy as np
+from numba import typeof
 
 from sim.engines.threads import available_cpus
 from sim.kernels import CACHE_DIR, cache_is_warm
@@ -138,19 +139,27 @@ def _problem_never_queued() -> tuple[Any, ...]:
     )
 
 
+def compile_for_compiled_callers(kernel: Any, *args: Any) -> None:
+    """Compile (or load) ``kernel`` as a compiled caller links it (its twin without wrappers,
+    :class:`~sim.kernels.Kernel`) for the types of ``args``."""
+    argument_types = tuple(typeof(a) for a in args)  # type: ignore[no-untyped-call]
+    kernel.compiled.compile(argument_types)
+
+
 def compile_helper_kernels() -> None:
     """Compile (or load) the helper's kernels for exactly the argument types
-    :func:`sim.kernels.replications.run_one` passes them, by calling them on empty inputs:
-    one item that is never queued, no reviews."""
+    :func:`sim.kernels.replications.run_one` passes them, as for empty inputs: one item that
+    is never queued, no reviews."""
     nothing = np.zeros(1)
-    loop: Any = review_loop  # called with unpacked arguments, which mypy cannot count
-    loop(
+    compile_for_compiled_callers(
+        review_loop,
         *_problem_never_queued(),
         np.zeros((0, 9)),  # log
         np.full(1, np.nan),  # expert labels
         np.zeros(1, np.bool_),  # reviewed
     )
-    model_accuracies(
+    compile_for_compiled_callers(
+        model_accuracies,
         nothing,
         nothing,
         nothing,
@@ -163,7 +172,8 @@ def compile_helper_kernels() -> None:
         np.uint64(1),
         np.zeros((1, 3)),  # board
     )
-    replication_metrics(
+    compile_for_compiled_callers(
+        replication_metrics,
         nothing,
         nothing,
         np.zeros(1, np.int8),  # value kind

@@ -19,10 +19,14 @@ import os
 import re
 import shutil
 import time
+import types as pytypes
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar, cast, overload
 
 import numba
+from numba import types
+from numba.core.registry import CPUDispatcher
 
 _config: Any = numba.config  # its settings are set at run time, so stubs do not list them
 _SOURCES = sorted(Path(__file__).parent.glob("*.py"))
@@ -46,12 +50,61 @@ _config.CACHE_DIR = str(CACHE_DIR)
 _Kernel = TypeVar("_Kernel")
 
 
+class Kernel(CPUDispatcher):  # type: ignore[misc]
+    """A cached ``@njit`` function that compiles twice over: called from Python, with the
+    wrappers that convert Python objects; called from compiled code, as its twin
+    (:attr:`compiled`), without them. Numba types a global by its ``_numba_type_``, so a
+    compiled caller links the twin."""
+
+    compiled: Any
+
+    @property
+    def _numba_type_(self) -> Any:
+        return types.Dispatcher(self.compiled)
+
+
+def _twin(fn: Any, options: dict[str, Any]) -> Any:
+    """``fn`` compiled without the Python and C wrappers, cached under its own name."""
+    twin_fn = pytypes.FunctionType(
+        fn.__code__, fn.__globals__, fn.__name__, fn.__defaults__, fn.__closure__
+    )
+    twin_fn.__qualname__ = f"{fn.__qualname__}.compiled"
+    twin_options = {**options, "no_cpython_wrapper": True, "no_cfunc_wrapper": True}
+    dispatcher: Any = CPUDispatcher(py_func=twin_fn, locals={}, targetoptions=twin_options)
+    dispatcher.enable_caching()
+    return dispatcher
+
+
+def _kernel(fn: Any, options: dict[str, Any]) -> Any:
+    targetoptions = {"nopython": True, **options}
+    public = Kernel(py_func=fn, locals={}, targetoptions=targetoptions)
+    public.enable_caching()
+    public.compiled = _twin(fn, targetoptions)
+    return public
+
+
+@overload
+def kernel(fn: _Kernel) -> _Kernel: ...
+
+
+@overload
+def kernel(fn: None = None, **options: Any) -> Callable[[_Kernel], _Kernel]: ...
+
+
+def kernel(fn: Any = None, **options: Any) -> Any:
+    """``@njit(cache=True, **options)`` as a :class:`Kernel`: ``@kernel`` or
+    ``@kernel(nogil=True)``. Each of a replication's hundred-odd functions costs a first run
+    about 40 ms for the wrappers a compiled caller never uses; the twin leaves them out."""
+    if fn is not None:
+        return _kernel(fn, options)
+    return lambda f: _kernel(f, options)
+
+
 def njit_no_refcounts(fn: _Kernel) -> _Kernel:
-    """``@njit(cache=True)`` without the runtime's reference counts, for kernels that allocate
+    """:func:`kernel` without the runtime's reference counts, for kernels that allocate
     nothing and run once per item or event: the atomic counts on their array arguments would
     cost more than their bodies."""
-    options: dict[str, Any] = {"cache": True, "_nrt": False}
-    return cast(_Kernel, numba.njit(**options)(fn))
+    return cast(_Kernel, _kernel(fn, {"_nrt": False}))
 
 
 _known_warm = False

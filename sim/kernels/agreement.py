@@ -12,14 +12,13 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
 
-from sim.kernels import njit_no_refcounts
+from sim.kernels import kernel, njit_no_refcounts
 
 RuleValues = tuple[float, float, float, float, float]
 
 
-@njit(cache=True)
+@kernel
 def rule_values(rule: np.ndarray) -> RuleValues:
     """The rule's five numbers as a tuple, for loops that compare many pairs: with the array,
     whose entries are read inside the loop, LLVM does not run the loop in vector lanes, and
@@ -50,7 +49,7 @@ def tolerance(reference: float, kind: int, rule: np.ndarray | RuleValues) -> flo
     return float(0.0 if kind == 3 else tol)
 
 
-@njit(cache=True)
+@kernel
 def relative_disagreement_one(label: float, reference: float, kind: int) -> float:
     """The triage's distance: ``|a - b| / max(|a|, |b|)`` for numbers, ``inf`` for a date or
     category mismatch or when exactly one side is N/A, 0 when both are N/A or equal."""
@@ -67,7 +66,7 @@ def relative_disagreement_one(label: float, reference: float, kind: int) -> floa
     return diff / scale if scale > 0.0 else 0.0
 
 
-@njit(cache=True)
+@kernel
 def agrees_many(
     label: np.ndarray, reference: np.ndarray, kind: np.ndarray, rule: np.ndarray, out: np.ndarray
 ) -> None:
@@ -76,7 +75,7 @@ def agrees_many(
         out[i] = agrees_one(label[i], reference[i], kind[i], rule)
 
 
-@njit(cache=True)
+@kernel
 def relative_disagreement_many(
     label: np.ndarray, reference: np.ndarray, kind: np.ndarray, out: np.ndarray
 ) -> None:

@@ -13,14 +13,14 @@ import math
 import numpy as np
 from numba import njit
 
-from sim.kernels import njit_no_refcounts
+from sim.kernels import kernel, njit_no_refcounts
 
 TIE = 1.0e-12
 """Per item index, so that equal scores still give distinct keys (lower index first)."""
 _PAIRWISE_BLOCK = 128
 
 
-@njit(cache=True)
+@kernel
 def _block_sum(a: np.ndarray, start: int, n: int) -> float:
     """NumPy's sum of at most 128 values: in order below 8, else eight interleaved
     accumulators added as a tree, then the rest in order."""
@@ -50,7 +50,7 @@ def _block_sum(a: np.ndarray, start: int, n: int) -> float:
     return float(total)
 
 
-@njit(cache=True)
+@kernel
 def pairwise_sum(a: np.ndarray) -> float:
     """The sum of vector ``a`` in NumPy's pairwise order, which is what ``np.sum`` returns:
     blocks of up to 128 (:func:`_block_sum`), and above that the sum of two halves (the first
@@ -88,7 +88,7 @@ def pairwise_sum(a: np.ndarray) -> float:
     return returned
 
 
-@njit(cache=True)
+@kernel
 def original_wrong_params(
     wrong: np.ndarray, seen: np.ndarray, prior: np.ndarray, strength: float
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -129,7 +129,7 @@ def pooled_original_wrong(
     return float((rate_sum + strength * prior[c]) / (float(observed) + strength))
 
 
-@njit(cache=True)
+@kernel
 def recompute_right_params(
     rc_right: np.ndarray, rc_seen: np.ndarray, prior: float, strength: float
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -144,7 +144,7 @@ def recompute_right_params(
     return a, b
 
 
-@njit(cache=True)
+@kernel
 def pooled_recompute_right(
     rc_right: np.ndarray, rc_seen: np.ndarray, prior: float, strength: float
 ) -> float:
@@ -155,7 +155,7 @@ def pooled_recompute_right(
     )
 
 
-@njit(cache=True)
+@kernel
 def pooled_recompute_right_in(
     rc_right: np.ndarray, rc_seen: np.ndarray, prior: float, strength: float, rates: np.ndarray
 ) -> float:
@@ -180,7 +180,7 @@ def _beta_sd(a: float, b: float) -> float:
     return math.sqrt(a * b / (n * n * (n + 1.0)))
 
 
-@njit(cache=True)
+@kernel
 def optimistic_probabilities(
     a: np.ndarray, b: np.ndarray, ra: np.ndarray, rb: np.ndarray, width: float
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -218,7 +218,7 @@ def _fallback_one(
     return (1.0 - p_recompute_right if adopt else p_original_wrong), adopt
 
 
-@njit(cache=True)
+@kernel
 def fallback_wrong(
     items: np.ndarray,
     p_ow: np.ndarray,
@@ -240,7 +240,7 @@ def fallback_wrong(
     return wrong, adopt
 
 
-@njit(cache=True)
+@kernel
 def queue_keys(
     items: np.ndarray,
     p_ow: np.ndarray,

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+from sim.kernels import kernel
 
 
-@njit(cache=True)
+@kernel
 def finish_of_work(
     window_start: np.ndarray,
     window_end: np.ndarray,

@@ -10,15 +10,15 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
 
+from sim.kernels import kernel
 from sim.kernels.metrics import Z95, wilson
 
 N_KEPT, REVIEWED, UNREVIEWED, AUDITED = 0, 1, 2, 3
 _T975_SMALL = (math.nan, 12.706205, 4.302653, 3.182446, 2.776445)
 
 
-@njit(cache=True)
+@kernel
 def t_quantile_975(df: int) -> float:
     """The 97.5% quantile of Student's t with ``df`` degrees of freedom (Cornish-Fisher
     expansion around the normal to 1/df^4, within 3e-4 for df >= 5; tabulated below)."""
@@ -44,25 +44,25 @@ def t_quantile_975(df: int) -> float:
     )
 
 
-@njit(cache=True)
+@kernel
 def _clip01(x: float) -> float:
     return min(max(x, 0.0), 1.0)
 
 
-@njit(cache=True)
+@kernel
 def _residual(counts: np.ndarray, e: float, p: float) -> float:
     """The residual error rate when the unaudited unreviewed items are wrong at rate ``p``."""
     expert_part = e * (counts[REVIEWED] + counts[AUDITED])
     return float((expert_part + p * (counts[UNREVIEWED] - counts[AUDITED])) / counts[N_KEPT])
 
 
-@njit(cache=True)
+@kernel
 def _invert(y_mean: float, e: float) -> float:
     """The error rate ``p`` behind ``E[Y] = p + (1 - p) e``, clipped to [0, 1]."""
     return _clip01((y_mean - e) / (1.0 - e))
 
 
-@njit(cache=True)
+@kernel
 def combine(
     counts: np.ndarray, e: float, y_value: float, y_low: float, y_high: float
 ) -> tuple[float, float, float]:
@@ -86,7 +86,7 @@ def combine(
     )
 
 
-@njit(cache=True)
+@kernel
 def wilson_estimate(
     counts: np.ndarray, e: float, successes: int, trials: int
 ) -> tuple[float, float, float]:
@@ -102,7 +102,7 @@ def wilson_estimate(
     return combine(counts, e, successes / trials, low, high)
 
 
-@njit(cache=True)
+@kernel
 def _mean(a: np.ndarray) -> float:
     total = 0.0
     for i in range(a.shape[0]):
@@ -110,7 +110,7 @@ def _mean(a: np.ndarray) -> float:
     return float(total / a.shape[0])
 
 
-@njit(cache=True)
+@kernel
 def _var(a: np.ndarray, mean: float) -> float:
     """The sample variance (ddof 1) about ``mean``."""
     total = 0.0
@@ -120,7 +120,7 @@ def _var(a: np.ndarray, mean: float) -> float:
     return float(total / (a.shape[0] - 1))
 
 
-@njit(cache=True)
+@kernel
 def ppi_estimate(
     counts: np.ndarray, e: float, y: np.ndarray, f_audit: np.ndarray, f_all: np.ndarray
 ) -> tuple[float, float, float]:

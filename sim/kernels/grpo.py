@@ -12,15 +12,15 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
 
+from sim.kernels import kernel
 from sim.kernels.random import below, uniform
 
 N_ACTIONS = 5
 CORRECT, EXTRACTION, LOGIC, ANSWER_ANYWAY, ABSTAIN = 0, 1, 2, 3, 4
 
 
-@njit(cache=True)
+@kernel
 def softmax(logits: np.ndarray, out: np.ndarray) -> None:
     """``out`` = softmax of ``logits`` (numerically stable)."""
     top = logits.max()
@@ -32,7 +32,7 @@ def softmax(logits: np.ndarray, out: np.ndarray) -> None:
         out[a] /= total
 
 
-@njit(cache=True)
+@kernel
 def train(
     reward: np.ndarray,
     stratum: np.ndarray,
@@ -120,7 +120,7 @@ def train(
         stratum_logits += learning_rate * grad_stratum
 
 
-@njit(cache=True)
+@kernel
 def policy_probabilities(
     group_logits: np.ndarray, stratum_logits: np.ndarray, stratum_group: np.ndarray
 ) -> np.ndarray:

@@ -12,8 +12,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
 
+from sim.kernels import kernel
 from sim.kernels.agreement import agrees_one, rule_values
 from sim.kernels.metrics import DROPPED
 from sim.kernels.random import bits_at, bits_below, uniform_at
@@ -23,7 +23,7 @@ ANSWER_WRONG, ANSWER_TRUTH, ANSWER_ORIGINAL = 0, 1, 2
 ORIGINAL_LABELS, MAINTAINED_LABELS, TRUE_LABELS = 0, 1, 2
 
 
-@njit(cache=True)
+@kernel
 def model_answer(
     key: np.uint64,
     item: int,
@@ -43,7 +43,7 @@ def model_answer(
     return ANSWER_WRONG
 
 
-@njit(cache=True)
+@kernel
 def model_accuracies(
     truth: np.ndarray,
     original: np.ndarray,
@@ -114,7 +114,7 @@ def model_accuracies(
         board[m, TRUE_LABELS] = hits_truth / n
 
 
-@njit(cache=True)
+@kernel
 def kendall_tau_b(x: np.ndarray, y: np.ndarray) -> float:
     """Kendall's tau-b between two score vectors (ties counted as in tau-b); NaN if either is
     constant or has fewer than two entries."""
@@ -143,7 +143,7 @@ def kendall_tau_b(x: np.ndarray, y: np.ndarray) -> float:
     return (concordant - discordant) / denom
 
 
-@njit(cache=True)
+@kernel
 def leaderboard_metrics(board: np.ndarray, out: np.ndarray) -> None:
     """``out`` = [mean bias of the original-label leaderboard in points, its mean absolute
     bias, the same two for the maintained labels, Kendall tau of each against the true

@@ -15,9 +15,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
 
-from sim.kernels import njit_no_refcounts
+from sim.kernels import kernel, njit_no_refcounts
 from sim.kernels.agreement import agrees_one
 from sim.kernels.beliefs import (
     fallback_wrong,
@@ -58,7 +57,7 @@ CONTENTIOUS, NO_CONSENSUS, AGREEING = 0, 1, 2
 N_PARAMS = 13
 
 
-@njit(cache=True)
+@kernel
 def record_verdict(
     item: int,
     label: float,
@@ -158,7 +157,7 @@ def update_beliefs(
         rc_seen[s] += 1.0
 
 
-@njit(cache=True)
+@kernel
 def should_stop(
     stratum: np.ndarray,
     item_class: np.ndarray,
@@ -204,13 +203,13 @@ def should_stop(
     return False
 
 
-@njit(cache=True)
+@kernel
 def open_items(has_verdict: np.ndarray) -> np.ndarray:
     """The items without a verdict, in index order."""
     return unreviewed_among(np.arange(has_verdict.shape[0]), has_verdict)
 
 
-@njit(cache=True)
+@kernel
 def unreviewed_among(candidates: np.ndarray, has_verdict: np.ndarray) -> np.ndarray:
     """The ``candidates`` without a verdict, in their order (counted, then listed: plain
     loops compile faster than NumPy's ``flatnonzero``)."""
@@ -227,7 +226,7 @@ def unreviewed_among(candidates: np.ndarray, has_verdict: np.ndarray) -> np.ndar
     return out
 
 
-@njit(cache=True)
+@kernel
 def residual_upper_bound(
     stratum: np.ndarray,
     item_class: np.ndarray,
@@ -293,7 +292,7 @@ def residual_upper_bound(
     return float((mean + params[P_Z] * math.sqrt(var)) / n)
 
 
-@njit(cache=True)
+@kernel
 def lead_each_stratum(
     keys: np.ndarray, stratum_items: np.ndarray, stratum_start: np.ndarray, offset: float
 ) -> None:
@@ -309,7 +308,7 @@ def lead_each_stratum(
             keys[best] -= offset
 
 
-@njit(cache=True)
+@kernel
 def open_items_of_stratum(
     s: int, stratum_items: np.ndarray, stratum_start: np.ndarray, has_verdict: np.ndarray
 ) -> np.ndarray:
@@ -318,7 +317,7 @@ def open_items_of_stratum(
     return unreviewed_among(stratum_items[stratum_start[s] : stratum_start[s + 1]], has_verdict)
 
 
-@njit(cache=True)
+@kernel
 def strategy_keys(
     items: np.ndarray,
     stratum: np.ndarray,
@@ -380,7 +379,7 @@ def strategy_keys(
     )
 
 
-@njit(cache=True)
+@kernel
 def rekey_stratum(
     s: int,
     stratum_items: np.ndarray,

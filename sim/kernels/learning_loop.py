@@ -17,6 +17,7 @@ import math
 import numpy as np
 from numba import njit, objmode
 
+from sim.kernels import kernel
 from sim.kernels.learning import (
     AUDIT,
     DONE,
@@ -48,7 +49,7 @@ from sim.kernels.review_steps import (
 from sim.kernels.review_steps import DONE as RETIRED
 
 
-@njit(cache=True)
+@kernel
 def _room(heap: np.ndarray, size: int, more: int) -> np.ndarray:
     """``heap``, or a copy with at least twice the room, when ``more`` entries would not fit."""
     if size + more <= heap.shape[0]:
@@ -60,7 +61,7 @@ def _room(heap: np.ndarray, size: int, more: int) -> np.ndarray:
     return grown
 
 
-@njit(cache=True)
+@kernel
 def _push(
     heap: np.ndarray,
     size: int,
@@ -75,7 +76,7 @@ def _push(
     return heap, heap_push(heap, size, key, seq, float(item), float(stage), version)
 
 
-@njit(cache=True)
+@kernel
 def _requeue(
     items: np.ndarray,
     keys: np.ndarray,
@@ -109,7 +110,7 @@ def _requeue(
     return heap, size, seq, n_live
 
 
-@njit(cache=True)
+@kernel
 def _stop_triage(
     status: np.ndarray,
     has_verdict: np.ndarray,
@@ -140,7 +141,7 @@ def _stop_triage(
     )
 
 
-@njit(cache=True)
+@njit(cache=True)  # objmode needs the Python wrappers
 def _next_phase(
     status: np.ndarray,
     has_verdict: np.ndarray,
@@ -168,7 +169,7 @@ def _next_phase(
     return items, keys
 
 
-@njit(cache=True, nogil=True)
+@kernel(nogil=True)
 def learning_review_loop(
     keys: np.ndarray,
     group: np.ndarray,

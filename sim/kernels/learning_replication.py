@@ -21,8 +21,8 @@ import math
 from typing import Any
 
 import numpy as np
-from numba import njit
 
+from sim.kernels import kernel
 from sim.kernels.agreement import agrees_one, rule_values
 from sim.kernels.beliefs import (
     fallback_wrong,
@@ -79,7 +79,7 @@ N_LEARNING = 8
 FIRST_ROUND = 1.0e3
 
 
-@njit(cache=True)
+@kernel
 def item_classes(
     original: np.ndarray,
     kind: np.ndarray,
@@ -104,7 +104,7 @@ def item_classes(
     return cls
 
 
-@njit(cache=True)
+@kernel
 def strata_listing(stratum: np.ndarray, n_strata: int) -> tuple[np.ndarray, np.ndarray]:
     """The items stratum by stratum in index order, and where each stratum starts (``S + 1``):
     NumPy's stable argsort of ``stratum`` and its ``searchsorted``."""
@@ -122,7 +122,7 @@ def strata_listing(stratum: np.ndarray, n_strata: int) -> tuple[np.ndarray, np.n
     return items, start
 
 
-@njit(cache=True)
+@kernel
 def frozen_predictions(
     stratum: np.ndarray,
     kind: np.ndarray,
@@ -166,7 +166,7 @@ def frozen_predictions(
     return adopt, predicted_wrong(x, triage_verdict, y, f_cell)
 
 
-@njit(cache=True, nogil=True)
+@kernel(nogil=True)
 def prepare(
     states: np.ndarray,
     size: np.ndarray,
@@ -292,7 +292,7 @@ def prepare(
     )
 
 
-@njit(cache=True, nogil=True)
+@kernel(nogil=True)
 def conclude(
     states: np.ndarray,
     size: np.ndarray,

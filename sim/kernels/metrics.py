@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
 
+from sim.kernels import kernel
 from sim.kernels.agreement import agrees_one, rule_values
 
 N_METRICS = 29
@@ -14,7 +14,7 @@ Z95 = 1.959963984540054
 EXPERT, RECOMPUTED, DROPPED, PROPAGATED = 2, 1, 3, 4
 
 
-@njit(cache=True)
+@kernel
 def wilson(successes: float, trials: float, z: float) -> tuple[float, float]:
     """Wilson score interval; NaNs without trials."""
     if trials == 0:
@@ -26,7 +26,7 @@ def wilson(successes: float, trials: float, z: float) -> tuple[float, float]:
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
-@njit(cache=True)
+@kernel
 def replication_metrics(
     truth: np.ndarray,
     original: np.ndarray,

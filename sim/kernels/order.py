@@ -6,14 +6,15 @@ generic sort in Numba."""
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+from sim.kernels import kernel
 
 _SIGN = np.uint64(1) << np.uint64(63)
 _INF = np.uint64(0x7FF0000000000000)
 _LAST = np.uint64(0xFFFFFFFFFFFFFFFF)
 
 
-@njit(cache=True)
+@kernel
 def stable_argsort(values: np.ndarray) -> np.ndarray:
     """Indices that sort C-contiguous ``values`` ascending, equal values in index order (the
     two zeros are equal; NaN last)."""

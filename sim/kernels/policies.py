@@ -6,8 +6,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
 
+from sim.kernels import kernel
 from sim.kernels.agreement import relative_disagreement_one
 from sim.kernels.order import stable_argsort
 from sim.kernels.random import permutation
@@ -16,7 +16,7 @@ NONE, RANDOM, DISAGREEMENT, PHASED = 0, 1, 2, 3
 ORIGINAL, RECOMPUTED, EXPERT, DROPPED = 0, 1, 2, 3
 
 
-@njit(cache=True)
+@kernel
 def disagreement(
     original: np.ndarray,
     kind: np.ndarray,
@@ -34,7 +34,7 @@ def disagreement(
         )
 
 
-@njit(cache=True)
+@kernel
 def triage_keys(
     policy: int,
     original: np.ndarray,
@@ -110,7 +110,7 @@ def triage_keys(
         keys[rest[q]] = nxt + q
 
 
-@njit(cache=True)
+@kernel
 def finalize(
     policy: int,
     reviewed: np.ndarray,

@@ -9,8 +9,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
 
+from sim.kernels import kernel
 from sim.kernels.agreement import agrees_one, rule_values
 
 N_FEATURES = 5
@@ -21,7 +21,7 @@ MIN_VERDICTS = 20
 RIDGE = 1.0
 
 
-@njit(cache=True)
+@kernel
 def support_of(
     runs: np.ndarray, kept: np.ndarray, kind: np.ndarray, rule: np.ndarray
 ) -> np.ndarray:
@@ -38,7 +38,7 @@ def support_of(
     return out
 
 
-@njit(cache=True)
+@kernel
 def features(
     cell_probability: np.ndarray, support: np.ndarray, item_class: np.ndarray
 ) -> np.ndarray:
@@ -56,7 +56,7 @@ def features(
     return x
 
 
-@njit(cache=True)
+@kernel
 def solve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """``a^-1 b`` for a small square ``a``, by Gaussian elimination with partial pivoting
     (on copies)."""
@@ -86,7 +86,7 @@ def solve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
-@njit(cache=True)
+@kernel
 def fit_logistic(x: np.ndarray, y: np.ndarray, ridge: float) -> np.ndarray:
     """Coefficients ``(d,)`` of P(y) = 1 / (1 + exp(-x beta)) by Newton's method on the
     log-likelihood with a ridge penalty on every coefficient but the intercept (column 0):
@@ -123,7 +123,7 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, ridge: float) -> np.ndarray:
     return beta
 
 
-@njit(cache=True)
+@kernel
 def fitted_wrong(x: np.ndarray, trained: np.ndarray, y: np.ndarray, ridge: float) -> np.ndarray:
     """P(wrong) ``(n,)`` for every row of ``x`` from :func:`fit_logistic` on the rows
     ``trained`` with outcomes ``y`` (``(n,)``, read on those rows)."""
@@ -150,7 +150,7 @@ def fitted_wrong(x: np.ndarray, trained: np.ndarray, y: np.ndarray, ridge: float
     return out
 
 
-@njit(cache=True)
+@kernel
 def predicted_wrong(
     x: np.ndarray, trained: np.ndarray, y: np.ndarray, fallback: np.ndarray
 ) -> np.ndarray:

@@ -10,7 +10,7 @@ import math
 import numpy as np
 from numba import njit
 
-from sim.kernels import njit_no_refcounts
+from sim.kernels import kernel, njit_no_refcounts
 
 _TWO_53 = 1.0 / 9007199254740992.0
 
@@ -29,7 +29,7 @@ _XSHIFT = 16
 _MASK32 = 0xFFFFFFFF
 
 
-@njit(cache=True)
+@kernel
 def states_from_pool(pool: np.ndarray, out: np.ndarray) -> None:
     """``out`` ``(n_streams, 4)`` = :func:`stream_states` of the ``SeedSequence`` whose entropy
     pool (``seed.pool``, uint32[4]) is ``pool``, without Python's per-word loop."""
@@ -161,7 +161,7 @@ def below(s: np.ndarray, n: int) -> int:
     return min(int(uniform(s) * n), n - 1)
 
 
-@njit(cache=True)
+@kernel
 def uniforms(s: np.ndarray, n: int) -> np.ndarray:
     """``n`` uniforms in [0, 1), drawn in order."""
     out = np.empty(n)
@@ -170,7 +170,7 @@ def uniforms(s: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
-@njit(cache=True)
+@kernel
 def permutation(s: np.ndarray, n: int) -> np.ndarray:
     """A uniform random permutation of 0..n-1 (Fisher-Yates)."""
     out = np.arange(n)

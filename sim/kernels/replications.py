@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from sim.kernels import world
+from sim.kernels import kernel, world
 from sim.kernels.agreement import agrees_one, rule_values
 from sim.kernels.leaderboard import N_LEADERBOARD_METRICS, leaderboard_metrics, model_accuracies
 from sim.kernels.metrics import N_METRICS, replication_metrics
@@ -369,7 +369,7 @@ def run_one(
     )
 
 
-@njit(cache=True, nogil=True)
+@kernel(nogil=True)
 def run_replications(
     pools: np.ndarray,
     first: int,

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
+from sim.kernels import kernel
 from sim.kernels.agreement import agrees_one
 from sim.kernels.labels import independent_error
 from sim.kernels.random import uniform
@@ -12,7 +12,7 @@ from sim.kernels.random import uniform
 LOGIC = 2
 
 
-@njit(cache=True)
+@kernel
 def revealed_strata(
     stratum: np.ndarray,
     error_mode: np.ndarray,
@@ -38,7 +38,7 @@ def revealed_strata(
             out[s] = True
 
 
-@njit(cache=True)
+@kernel
 def rerun_labels(
     stratum: np.ndarray,
     error_mode: np.ndarray,

@@ -6,8 +6,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
 
+from sim.kernels import kernel
 from sim.kernels.review_queue import heap_push, ranked_entries
 from sim.kernels.review_steps import (
     BUSY,
@@ -24,7 +24,7 @@ from sim.kernels.review_steps import (
 )
 
 
-@njit(cache=True)
+@kernel
 def review_loop(
     keys: np.ndarray,
     group: np.ndarray,

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from sim.kernels import njit_no_refcounts
+from sim.kernels import kernel, njit_no_refcounts
 
 
 @njit(cache=True, inline="always")
@@ -85,7 +85,7 @@ def heap_pop(heap: np.ndarray, size: int, out: np.ndarray) -> int:
     return size
 
 
-@njit(cache=True)
+@kernel
 def ranked_entries(keys: np.ndarray, ranked_item: np.ndarray, ranked_seq: np.ndarray) -> int:
     """If the finite ``keys`` are exactly the ranks ``0..q-1``, write the item of rank ``r`` to
     ``ranked_item[r]`` and its push sequence number (its position among the finite keys in

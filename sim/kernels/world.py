@@ -14,9 +14,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
 
-from sim.kernels import njit_no_refcounts
+from sim.kernels import kernel, njit_no_refcounts
 from sim.kernels.agreement import RuleValues, rule_values, tolerance
 from sim.kernels.labels import (
     extra_magnitude,
@@ -46,7 +45,7 @@ def stratum_probability(s: np.ndarray, mean: float, concentration: float) -> flo
     return beta(s, mean * concentration, (1.0 - mean) * concentration)
 
 
-@njit(cache=True)
+@kernel
 def generate_benchmark(
     size: np.ndarray,
     s_group: np.ndarray,
@@ -123,7 +122,7 @@ def generate_benchmark(
     release(s, st)
 
 
-@njit(cache=True)
+@kernel
 def run_audit(
     stratum: np.ndarray,
     wrong: np.ndarray,
@@ -149,7 +148,7 @@ def run_audit(
     release(s, st)
 
 
-@njit(cache=True)
+@kernel
 def run_recompute(
     stratum: np.ndarray,
     kind: np.ndarray,
@@ -273,7 +272,7 @@ def drawn_error(
 CONSENSUS_BLOCK = 2048  # items whose runs are compared together
 
 
-@njit(cache=True)
+@kernel
 def consensus_rows(
     runs: np.ndarray,
     kind: np.ndarray,
@@ -315,7 +314,7 @@ def consensus_rows(
     )
 
 
-@njit(cache=True)
+@kernel
 def consensus_of_rows(
     runs: np.ndarray,
     kind: np.ndarray,
@@ -363,7 +362,7 @@ def consensus_of_rows(
             label[rows[start + q]] = block_label[q]
 
 
-@njit(cache=True)
+@kernel
 def consensus_block(
     by_run: np.ndarray,
     rows: int,
@@ -484,7 +483,7 @@ def review_draws_with_label(
     return minutes, error_u, wrong
 
 
-@njit(cache=True)
+@kernel
 def build_windows(
     hours_per_weekday: np.ndarray,
     day_start_second: np.ndarray,

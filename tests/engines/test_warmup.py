@@ -24,7 +24,7 @@ from tests.conftest import REPO, small_config
 def test_the_helper_compiles_the_signatures_a_replication_uses() -> None:
     kernels = (review_loop, model_accuracies, replication_metrics)
     warmup.compile_helper_kernels()
-    helper_made = {kernel.__name__: set(kernel.signatures) for kernel in kernels}
+    helper_made = {kernel.__name__: set(kernel.compiled.signatures) for kernel in kernels}
     # A fresh, uncached copy of the whole-replication kernel: typing it asks each kernel it
     # calls for the signature it needs, which a cached copy would not.
     fresh = numba.njit(nogil=True)(run_replications.py_func)
@@ -35,7 +35,8 @@ def test_the_helper_compiles_the_signatures_a_replication_uses() -> None:
     board = np.empty((1, sc.models.n_models, 3))
     fresh(pools, 0, 1, *_scenario_arrays(sc), out, board)
     for kernel in kernels:  # typing the replication kernel asked for nothing new
-        assert set(kernel.signatures) == helper_made[kernel.__name__], kernel.__name__
+        assert helper_made[kernel.__name__], kernel.__name__
+        assert set(kernel.compiled.signatures) == helper_made[kernel.__name__], kernel.__name__
 
 
 def test_no_helper_on_a_warm_cache_or_one_cpu(monkeypatch: pytest.MonkeyPatch) -> None:
