@@ -140,10 +140,11 @@ def _problem_never_queued() -> tuple[Any, ...]:
 
 
 def compile_for_compiled_callers(kernel: Any, *args: Any) -> None:
-    """Compile (or load) ``kernel`` as a compiled caller links it (its twin without wrappers,
-    :class:`~sim.kernels.Kernel`) for the types of ``args``."""
+    """Compile (or load) ``kernel`` as a compiled caller links it (a
+    :class:`~sim.kernels.Kernel`'s twin without wrappers, else the kernel itself) for the
+    types of ``args``."""
     argument_types = tuple(typeof(a) for a in args)  # type: ignore[no-untyped-call]
-    kernel.compiled.compile(argument_types)
+    getattr(kernel, "compiled", kernel).compile(argument_types)
 
 
 def compile_helper_kernels() -> None:

@@ -88,13 +88,22 @@ def kernel(fn: _Kernel) -> _Kernel: ...
 
 
 @overload
-def kernel(fn: None = None, **options: Any) -> Callable[[_Kernel], _Kernel]: ...
+def kernel(
+    fn: None = None, *, called_from_python: bool = False, **options: Any
+) -> Callable[[_Kernel], _Kernel]: ...
 
 
-def kernel(fn: Any = None, **options: Any) -> Any:
+def kernel(fn: Any = None, *, called_from_python: bool = False, **options: Any) -> Any:
     """``@njit(cache=True, **options)`` as a :class:`Kernel`: ``@kernel`` or
     ``@kernel(nogil=True)``. Each of a replication's hundred-odd functions costs a first run
-    about 40 ms for the wrappers a compiled caller never uses; the twin leaves them out."""
+    about 40 ms for the wrappers a compiled caller never uses; the twin leaves them out.
+
+    ``called_from_python=True``: a plain cached dispatcher, for the kernels that the
+    step-by-step engine calls from Python and the compiled replications call from compiled
+    code; one compile with the wrappers serves both, where a twin would compile them twice."""
+    if called_from_python:
+        plain = numba.njit(cache=True, **options)
+        return plain if fn is None else plain(fn)
     if fn is not None:
         return _kernel(fn, options)
     return lambda f: _kernel(f, options)

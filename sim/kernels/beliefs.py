@@ -88,7 +88,7 @@ def pairwise_sum(a: np.ndarray) -> float:
     return returned
 
 
-@kernel
+@kernel(called_from_python=True)
 def original_wrong_params(
     wrong: np.ndarray, seen: np.ndarray, prior: np.ndarray, strength: float
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -129,7 +129,7 @@ def pooled_original_wrong(
     return float((rate_sum + strength * prior[c]) / (float(observed) + strength))
 
 
-@kernel
+@kernel(called_from_python=True)
 def recompute_right_params(
     rc_right: np.ndarray, rc_seen: np.ndarray, prior: float, strength: float
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -240,7 +240,7 @@ def fallback_wrong(
     return wrong, adopt
 
 
-@kernel
+@kernel(called_from_python=True)
 def queue_keys(
     items: np.ndarray,
     p_ow: np.ndarray,

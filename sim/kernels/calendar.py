@@ -7,7 +7,7 @@ import numpy as np
 from sim.kernels import kernel
 
 
-@kernel
+@kernel(called_from_python=True)
 def finish_of_work(
     window_start: np.ndarray,
     window_end: np.ndarray,

@@ -120,7 +120,7 @@ def _var(a: np.ndarray, mean: float) -> float:
     return float(total / (a.shape[0] - 1))
 
 
-@kernel
+@kernel(called_from_python=True)
 def ppi_estimate(
     counts: np.ndarray, e: float, y: np.ndarray, f_audit: np.ndarray, f_all: np.ndarray
 ) -> tuple[float, float, float]:

@@ -43,7 +43,7 @@ def model_answer(
     return ANSWER_WRONG
 
 
-@kernel
+@kernel(called_from_python=True)
 def model_accuracies(
     truth: np.ndarray,
     original: np.ndarray,
@@ -143,7 +143,7 @@ def kendall_tau_b(x: np.ndarray, y: np.ndarray) -> float:
     return (concordant - discordant) / denom
 
 
-@kernel
+@kernel(called_from_python=True)
 def leaderboard_metrics(board: np.ndarray, out: np.ndarray) -> None:
     """``out`` = [mean bias of the original-label leaderboard in points, its mean absolute
     bias, the same two for the maintained labels, Kendall tau of each against the true

@@ -57,7 +57,7 @@ CONTENTIOUS, NO_CONSENSUS, AGREEING = 0, 1, 2
 N_PARAMS = 13
 
 
-@kernel
+@kernel(called_from_python=True)
 def record_verdict(
     item: int,
     label: float,
@@ -292,7 +292,7 @@ def residual_upper_bound(
     return float((mean + params[P_Z] * math.sqrt(var)) / n)
 
 
-@kernel
+@kernel(called_from_python=True)
 def lead_each_stratum(
     keys: np.ndarray, stratum_items: np.ndarray, stratum_start: np.ndarray, offset: float
 ) -> None:

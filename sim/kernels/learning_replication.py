@@ -122,7 +122,7 @@ def strata_listing(stratum: np.ndarray, n_strata: int) -> tuple[np.ndarray, np.n
     return items, start
 
 
-@kernel
+@kernel(called_from_python=True)
 def frozen_predictions(
     stratum: np.ndarray,
     kind: np.ndarray,

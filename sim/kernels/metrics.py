@@ -26,7 +26,7 @@ def wilson(successes: float, trials: float, z: float) -> tuple[float, float]:
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
-@kernel
+@kernel(called_from_python=True)
 def replication_metrics(
     truth: np.ndarray,
     original: np.ndarray,

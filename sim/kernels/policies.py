@@ -16,7 +16,7 @@ NONE, RANDOM, DISAGREEMENT, PHASED = 0, 1, 2, 3
 ORIGINAL, RECOMPUTED, EXPERT, DROPPED = 0, 1, 2, 3
 
 
-@kernel
+@kernel(called_from_python=True)
 def disagreement(
     original: np.ndarray,
     kind: np.ndarray,
@@ -34,7 +34,7 @@ def disagreement(
         )
 
 
-@kernel
+@kernel(called_from_python=True)
 def triage_keys(
     policy: int,
     original: np.ndarray,
@@ -110,7 +110,7 @@ def triage_keys(
         keys[rest[q]] = nxt + q
 
 
-@kernel
+@kernel(called_from_python=True)
 def finalize(
     policy: int,
     reviewed: np.ndarray,

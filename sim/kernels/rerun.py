@@ -12,7 +12,7 @@ from sim.kernels.random import uniform
 LOGIC = 2
 
 
-@kernel
+@kernel(called_from_python=True)
 def revealed_strata(
     stratum: np.ndarray,
     error_mode: np.ndarray,
@@ -38,7 +38,7 @@ def revealed_strata(
             out[s] = True
 
 
-@kernel
+@kernel(called_from_python=True)
 def rerun_labels(
     stratum: np.ndarray,
     error_mode: np.ndarray,

@@ -24,7 +24,7 @@ from sim.kernels.review_steps import (
 )
 
 
-@kernel
+@kernel(called_from_python=True)
 def review_loop(
     keys: np.ndarray,
     group: np.ndarray,

@@ -45,7 +45,7 @@ def stratum_probability(s: np.ndarray, mean: float, concentration: float) -> flo
     return beta(s, mean * concentration, (1.0 - mean) * concentration)
 
 
-@kernel
+@kernel(called_from_python=True)
 def generate_benchmark(
     size: np.ndarray,
     s_group: np.ndarray,
@@ -122,7 +122,7 @@ def generate_benchmark(
     release(s, st)
 
 
-@kernel
+@kernel(called_from_python=True)
 def run_audit(
     stratum: np.ndarray,
     wrong: np.ndarray,
@@ -148,7 +148,7 @@ def run_audit(
     release(s, st)
 
 
-@kernel
+@kernel(called_from_python=True)
 def run_recompute(
     stratum: np.ndarray,
     kind: np.ndarray,
@@ -483,7 +483,7 @@ def review_draws_with_label(
     return minutes, error_u, wrong
 
 
-@kernel
+@kernel(called_from_python=True)
 def build_windows(
     hours_per_weekday: np.ndarray,
     day_start_second: np.ndarray,

@@ -8,7 +8,7 @@ import numpy as np
 
 from sim.kernels import Kernel, kernel, njit_no_refcounts
 from sim.kernels.random import uniform
-from sim.kernels.world import run_recompute
+from sim.kernels.world import consensus_of_rows, run_recompute
 
 
 @kernel
@@ -43,7 +43,9 @@ def test_the_twin_has_a_cache_of_its_own() -> None:
 
 
 def test_the_package_kernels_are_kernels_and_keep_their_options() -> None:
-    assert isinstance(run_recompute, Kernel)
+    assert isinstance(consensus_of_rows, Kernel)
+    assert not isinstance(run_recompute, Kernel), "the SimPy engine calls it from Python"
+    assert isinstance(run_recompute, numba.core.registry.CPUDispatcher)
     assert isinstance(uniform, Kernel)
     assert uniform.compiled.targetoptions["_nrt"] is False
     assert isinstance(njit_no_refcounts(lambda x: x), Kernel)
