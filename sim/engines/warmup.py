@@ -1,6 +1,7 @@
 """A cold start on two cores. Numba compiles one function at a time on one thread, so while the
 calling process compiles the whole-replication kernel, a helper process compiles the largest
-kernels it calls (the review loop, the leaderboard, the metrics) into the same cache, and the
+kernels it calls (the review loop, the leaderboard, the metrics, then three small ones the
+caller reaches last) into the same cache, and the
 caller loads them from there instead of compiling them. A run of ``learning`` has the helper
 compile the loop with the policy's hooks
 (:func:`~sim.kernels.learning_loop.learning_review_loop`) while the caller compiles the rest of
@@ -20,11 +21,13 @@ from numba import typeof
 
 from sim.engines.threads import available_cpus
 from sim.kernels import CACHE_DIR, cache_is_warm
-from sim.kernels.leaderboard import model_accuracies
+from sim.kernels.leaderboard import leaderboard_metrics, model_accuracies
 from sim.kernels.learning import N_PARAMS
 from sim.kernels.learning_loop import learning_review_loop
 from sim.kernels.metrics import N_METRICS, replication_metrics
+from sim.kernels.policies import finalize
 from sim.kernels.review_loop import review_loop
+from sim.kernels.world import build_windows
 
 HELPER_SECONDS = 60.0  # how long the caller waits for a helper that is still compiling
 LEARNING = "learning"
@@ -190,6 +193,31 @@ def compile_helper_kernels() -> None:
         0.0,
         np.zeros(N_METRICS),
     )
+    # Small kernels the caller reaches last, by when the helper is usually done with the above.
+    compile_for_compiled_callers(
+        build_windows,
+        np.zeros((1, 7)),  # hours per weekday
+        nothing,  # day start second
+        nothing,  # absence probability
+        0,  # start weekday
+        np.zeros(1, np.bool_),  # holidays
+        np.zeros(4, np.uint64),  # calendar stream
+        nothing,  # window starts
+        nothing,  # window ends
+        np.zeros(2, np.int64),  # offsets
+    )
+    compile_for_compiled_callers(
+        finalize,
+        0,  # policy id
+        np.zeros(1, np.bool_),  # reviewed
+        nothing,  # expert labels
+        nothing,  # originals
+        np.zeros(1, np.bool_),  # consensus
+        nothing,  # recomputed labels
+        nothing,  # final labels
+        np.zeros(1, np.int8),  # decisions
+    )
+    compile_for_compiled_callers(leaderboard_metrics, np.zeros((1, 3)), nothing)
 
 
 def compile_learning_loop() -> None:

@@ -12,10 +12,12 @@ import pytest
 
 from sim.engines import warmup
 from sim.engines.numba_engine import _scenario_arrays
-from sim.kernels.leaderboard import model_accuracies
+from sim.kernels.leaderboard import leaderboard_metrics, model_accuracies
 from sim.kernels.metrics import replication_metrics
+from sim.kernels.policies import finalize
 from sim.kernels.replications import run_replications
 from sim.kernels.review_loop import review_loop
+from sim.kernels.world import build_windows
 from sim.metrics import METRICS
 from sim.runner import replication_seeds
 from sim.scenario import build_scenario
@@ -28,7 +30,14 @@ def _linked(kernel: Any) -> Any:
 
 
 def test_the_helper_compiles_the_signatures_a_replication_uses() -> None:
-    kernels = (review_loop, model_accuracies, replication_metrics)
+    kernels = (
+        review_loop,
+        model_accuracies,
+        replication_metrics,
+        build_windows,
+        finalize,
+        leaderboard_metrics,
+    )
     warmup.compile_helper_kernels()
     helper_made = {kernel.__name__: set(_linked(kernel).signatures) for kernel in kernels}
     # A fresh, uncached copy of the whole-replication kernel: typing it asks each kernel it
