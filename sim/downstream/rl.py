@@ -23,6 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim.config.schema import RLConfig
+from sim.engines.warmup import await_downstream_helper
 from sim.kernels import grpo
 from sim.kernels.random import permutation, stream_states, uniforms
 from sim.model.agreement import AgreementRule, agrees
@@ -159,6 +160,7 @@ def run_experiment(
 ) -> RLResult:
     """Train every arm from every seed on each replication's labels (benchmark, final labels,
     decisions) and evaluate against the truth."""
+    await_downstream_helper()  # a cold start: the second core may be compiling our kernels
     R, K, A = len(replications), cfg.seeds, len(ARMS)
     heldout_items = np.empty((R, K, A))
     heldout_strata = np.empty((R, K, A))

@@ -20,7 +20,7 @@ from sim.engines.plain_loop import PlainLoopEngine
 from sim.engines.threads import available_cpus, run_interleaved
 from sim.engines.warmup import (
     await_learning_helper,
-    finish_helper,
+    await_replication_kernels,
     start_helper,
     start_learning_helper,
     stop_learning_helper,
@@ -132,7 +132,7 @@ class NumbaEngine:
         try:
             run_interleaved(run_share, len(seeds), self.threads)
         finally:
-            finish_helper(helper)
+            await_replication_kernels(helper)
         return out, board
 
     def _run_policy_replications(

@@ -12,6 +12,8 @@ not depend on it, and a helper that fails or is late costs nothing but its CPU t
 
 from __future__ import annotations
 
+import atexit
+import select
 import subprocess
 import sys
 from typing import Any
@@ -20,18 +22,21 @@ import numpy as np
 from numba import typeof
 
 from sim.engines.threads import available_cpus
-from sim.kernels import CACHE_DIR, cache_is_warm
+from sim.kernels import CACHE_DIR, cache_is_warm, grpo
 from sim.kernels.leaderboard import leaderboard_metrics, model_accuracies
 from sim.kernels.learning import N_PARAMS
 from sim.kernels.learning_loop import learning_review_loop
 from sim.kernels.metrics import N_METRICS, replication_metrics
 from sim.kernels.policies import finalize
+from sim.kernels.random import permutation, uniforms
 from sim.kernels.review_loop import review_loop
 from sim.kernels.world import build_windows
 
 HELPER_SECONDS = 60.0  # how long the caller waits for a helper that is still compiling
 LEARNING = "learning"
+REPLICATION_KERNELS_CACHED = b"replication kernels cached"  # the helper's one line
 _learning_helper: subprocess.Popen[bytes] | None = None
+_downstream_helper: subprocess.Popen[bytes] | None = None
 _learning_loop_cached = False
 
 
@@ -46,7 +51,7 @@ def start_helper(target: str = "") -> subprocess.Popen[bytes] | None:
         return subprocess.Popen(
             [sys.executable, "-m", "sim.engines.warmup", *([target] if target else [])],
             stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL if target else subprocess.PIPE,
             stderr=subprocess.DEVNULL,
         )
     except OSError:  # no new processes here: the caller compiles everything itself
@@ -62,6 +67,47 @@ def finish_helper(helper: subprocess.Popen[bytes] | None) -> None:
     except subprocess.TimeoutExpired:
         helper.kill()
         helper.wait()
+
+
+def await_replication_kernels(helper: subprocess.Popen[bytes] | None) -> None:
+    """Wait until the helper has cached the replication kernels (its one line) or ended, and
+    stop it if neither happens in time. A helper still running then compiles the RL
+    experiment's kernels: it is kept for :func:`await_downstream_helper` and stopped when this
+    process exits, so the replications do not wait for it."""
+    global _downstream_helper
+    if helper is None:
+        return
+    if helper.stdout is None:
+        finish_helper(helper)
+        return
+    ready, _, _ = select.select([helper.stdout], [], [], HELPER_SECONDS)
+    line = helper.stdout.readline().strip() if ready else b""
+    if line != REPLICATION_KERNELS_CACHED or helper.poll() is not None:
+        finish_helper(helper)  # ended (or failed), or too slow: wait briefly, then stop it
+        return
+    stop_downstream_helper()
+    _downstream_helper = helper
+
+
+def await_downstream_helper() -> None:
+    """Wait for a helper still compiling the RL experiment's kernels, if any, so that the
+    experiment loads them from the cache instead of compiling them again."""
+    global _downstream_helper
+    helper, _downstream_helper = _downstream_helper, None
+    finish_helper(helper)
+
+
+def stop_downstream_helper() -> None:
+    """Stop a helper still compiling the RL experiment's kernels (this process is done, or
+    a newer helper replaces it); the cache only misses what it was writing."""
+    global _downstream_helper
+    helper, _downstream_helper = _downstream_helper, None
+    if helper is not None and helper.poll() is None:
+        helper.kill()
+        helper.wait()
+
+
+atexit.register(stop_downstream_helper)
 
 
 def learning_loop_is_cached() -> bool:
@@ -220,6 +266,40 @@ def compile_helper_kernels() -> None:
     compile_for_compiled_callers(leaderboard_metrics, np.zeros((1, 3)), nothing)
 
 
+def compile_for_python_callers(kernel: Any, *args: Any) -> None:
+    """Compile (or load) ``kernel`` with its wrappers, as a Python caller would for ``args``."""
+    argument_types = tuple(typeof(a) for a in args)  # type: ignore[no-untyped-call]
+    kernel.compile(argument_types)
+
+
+def compile_downstream_kernels() -> None:
+    """Compile (or load) the kernels :mod:`sim.downstream.rl` calls from Python, for the
+    argument types it passes them, as for an empty problem."""
+    stream = np.zeros(4, np.uint64)
+    groups = np.zeros(1, np.int32)
+    logits = np.zeros((1, grpo.N_ACTIONS))
+    compile_for_python_callers(permutation, stream, 1)
+    compile_for_python_callers(uniforms, stream, 1)
+    compile_for_python_callers(
+        grpo.train,
+        logits,  # rewards per item and action
+        groups,  # item strata
+        groups,  # stratum groups
+        np.zeros(1, np.int64),  # training items
+        np.zeros(grpo.N_ACTIONS),  # initial logits
+        1,  # steps
+        1,  # group size
+        1,  # prompts per step
+        0.5,  # learning rate
+        0.0,  # KL coefficient
+        False,  # divide advantages by their sd
+        stream,
+        logits,  # group logits
+        logits,  # stratum logits
+    )
+    compile_for_python_callers(grpo.policy_probabilities, logits, logits, groups)
+
+
 def compile_learning_loop() -> None:
     """Compile (or load) :func:`~sim.kernels.learning_loop.learning_review_loop` for exactly
     the argument types the Numba engine passes it, on one item that is never queued."""
@@ -264,3 +344,6 @@ if __name__ == "__main__":
         compile_learning_loop()
     else:
         compile_helper_kernels()
+        sys.stdout.buffer.write(REPLICATION_KERNELS_CACHED + b"\n")
+        sys.stdout.flush()
+        compile_downstream_kernels()

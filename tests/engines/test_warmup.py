@@ -54,6 +54,53 @@ def test_the_helper_compiles_the_signatures_a_replication_uses() -> None:
         assert set(_linked(kernel).signatures) == helper_made[kernel.__name__], kernel.__name__
 
 
+def test_the_helper_compiles_the_signatures_the_rl_experiment_uses() -> None:
+    from sim.config.schema import RLConfig
+    from sim.downstream.rl import run_on_replications
+    from sim.kernels import grpo
+    from sim.kernels.random import permutation, uniforms
+    from sim.replication import run_replication
+
+    kernels = (permutation, uniforms, grpo.train, grpo.policy_probabilities)
+    warmup.compile_downstream_kernels()
+    helper_made = {kernel.__name__: set(kernel.signatures) for kernel in kernels}
+    sc = build_scenario(small_config("phased"))
+    labelled = [run_replication(sc, np.random.SeedSequence(0))]
+    run_on_replications(labelled, sc, RLConfig(enabled=True, seeds=1, steps=5), 0)
+    for kernel in kernels:  # the experiment asked for nothing new
+        assert helper_made[kernel.__name__], kernel.__name__
+        assert set(kernel.signatures) == helper_made[kernel.__name__], kernel.__name__
+
+
+def _fake_helper(code: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, cwd=REPO)
+
+
+def test_the_replications_wait_for_the_helper_s_line_and_the_rl_experiment_for_its_end() -> None:
+    line = warmup.REPLICATION_KERNELS_CACHED.decode()
+    helper = _fake_helper(f"import time; print({line!r}, flush=True); time.sleep(1.5)")
+    warmup.await_replication_kernels(helper)
+    assert helper.poll() is None, "the replications waited for the whole helper"
+    warmup.await_downstream_helper()
+    assert helper.returncode == 0
+
+
+def test_a_helper_still_compiling_when_the_process_is_done_is_stopped() -> None:
+    line = warmup.REPLICATION_KERNELS_CACHED.decode()
+    helper = _fake_helper(f"import time; print({line!r}, flush=True); time.sleep(60)")
+    warmup.await_replication_kernels(helper)
+    warmup.stop_downstream_helper()  # what the exit hook calls
+    assert helper.returncode is not None
+    warmup.await_downstream_helper()  # nothing left to wait for
+
+
+def test_a_helper_that_fails_before_its_line_is_waited_for_and_not_kept() -> None:
+    helper = _fake_helper("raise SystemExit(3)")
+    warmup.await_replication_kernels(helper)
+    assert helper.returncode == 3
+    assert warmup._downstream_helper is None
+
+
 def test_no_helper_on_a_warm_cache_or_one_cpu(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(warmup, "cache_is_warm", lambda: True)
     assert warmup.start_helper() is None
