@@ -16,6 +16,7 @@ import atexit
 import select
 import subprocess
 import sys
+import threading
 from typing import Any
 
 import numpy as np
@@ -34,8 +35,9 @@ from sim.kernels.world import build_windows
 
 HELPER_SECONDS = 60.0  # how long the caller waits for a helper that is still compiling
 LEARNING = "learning"
-REPLICATION_KERNELS_CACHED = b"replication kernels cached"  # the helper's one line
+KERNELS_CACHED = b"kernels cached"  # the helper's line before the RL experiment's kernels
 _learning_helper: subprocess.Popen[bytes] | None = None
+_learning_lock = threading.Lock()
 _downstream_helper: subprocess.Popen[bytes] | None = None
 _learning_loop_cached = False
 
@@ -51,7 +53,7 @@ def start_helper(target: str = "") -> subprocess.Popen[bytes] | None:
         return subprocess.Popen(
             [sys.executable, "-m", "sim.engines.warmup", *([target] if target else [])],
             stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL if target else subprocess.PIPE,
+            stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
         )
     except OSError:  # no new processes here: the caller compiles everything itself
@@ -70,10 +72,10 @@ def finish_helper(helper: subprocess.Popen[bytes] | None) -> None:
 
 
 def await_replication_kernels(helper: subprocess.Popen[bytes] | None) -> None:
-    """Wait until the helper has cached the replication kernels (its one line) or ended, and
-    stop it if neither happens in time. A helper still running then compiles the RL
-    experiment's kernels: it is kept for :func:`await_downstream_helper` and stopped when this
-    process exits, so the replications do not wait for it."""
+    """Wait until the helper has cached the kernels it was started for (its one line) or
+    ended, and stop it if neither happens in time. A helper still running then compiles the
+    RL experiment's kernels: it is kept for :func:`await_downstream_helper` and stopped when
+    this process exits, so the replications do not wait for it."""
     global _downstream_helper
     if helper is None:
         return
@@ -82,7 +84,7 @@ def await_replication_kernels(helper: subprocess.Popen[bytes] | None) -> None:
         return
     ready, _, _ = select.select([helper.stdout], [], [], HELPER_SECONDS)
     line = helper.stdout.readline().strip() if ready else b""
-    if line != REPLICATION_KERNELS_CACHED or helper.poll() is not None:
+    if line != KERNELS_CACHED or helper.poll() is not None:
         finish_helper(helper)  # ended (or failed), or too slow: wait briefly, then stop it
         return
     stop_downstream_helper()
@@ -136,9 +138,13 @@ def start_learning_helper() -> None:
 
 
 def await_learning_helper() -> None:
-    """Wait for a learning helper started in this process, if any (from any thread: each
-    waits until it has finished)."""
-    finish_helper(_learning_helper)
+    """Wait until a learning helper started in this process, if any, has cached the loop
+    (from any thread: each waits until it has); then it goes on with the RL experiment's
+    kernels, as in :func:`await_replication_kernels`."""
+    global _learning_helper
+    with _learning_lock:
+        helper, _learning_helper = _learning_helper, None
+        await_replication_kernels(helper)
 
 
 def stop_learning_helper() -> None:
@@ -344,6 +350,6 @@ if __name__ == "__main__":
         compile_learning_loop()
     else:
         compile_helper_kernels()
-        sys.stdout.buffer.write(REPLICATION_KERNELS_CACHED + b"\n")
-        sys.stdout.flush()
-        compile_downstream_kernels()
+    sys.stdout.buffer.write(KERNELS_CACHED + b"\n")
+    sys.stdout.flush()
+    compile_downstream_kernels()
