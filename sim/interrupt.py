@@ -8,11 +8,14 @@ is reported as the interrupt it is, and the swallowed KeyboardInterrupt is not p
 
 from __future__ import annotations
 
+import logging
+import os
 import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
+from typing import NoReturn
 
 _interrupted = False
 
@@ -65,7 +68,28 @@ def run_command(main: Callable[[], int], unfinished: str) -> int:
     except KeyboardInterrupt:
         print(f"\ninterrupted: {unfinished}", file=sys.stderr)
         sys.unraisablehook = _ignore
-        return 130
+        return INTERRUPTED
+
+
+INTERRUPTED = 130  # the exit status of a command ended by Ctrl-C
+
+
+def exit_command(status: int) -> NoReturn:
+    """End the process with a command's exit ``status``. After an interrupt the process ends
+    at once, without the interpreter's teardown: a compile that Ctrl-C cut short leaves native
+    LLVM state whose destructors can crash it (a segmentation fault after the one line, once,
+    in a cold-cache test run). Compile helpers are stopped and output flushed first; the
+    command has already removed what it left unfinished."""
+    if status != INTERRUPTED:
+        sys.exit(status)
+    warmup = sys.modules.get("sim.engines.warmup")
+    if warmup is not None:
+        warmup.stop_learning_helper()
+        warmup.stop_downstream_helper()
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
 
 
 def _ignore(unraisable: sys.UnraisableHookArgs) -> None:

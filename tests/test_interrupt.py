@@ -190,3 +190,37 @@ sys.exit(interrupt.run_command(pressed, "nothing was written"))
     )
     assert proc.returncode == 130
     assert proc.stderr == "\ninterrupted: nothing was written\n"
+
+
+def test_an_interrupted_command_ends_without_the_teardown_that_can_crash() -> None:
+    """After Ctrl-C a command ends at once: a destructor that would crash the interpreter's
+    teardown (as native state left by a compile cut short did once) never runs, and what was
+    printed is still flushed. Without the early exit the process dies of SIGSEGV."""
+    script = """
+import ctypes
+from sim import interrupt
+
+class Leftover:
+    def __del__(self):
+        ctypes.string_at(0)  # a segmentation fault
+
+kept = Leftover()  # destroyed at shutdown
+print("a result line", end="")
+
+def pressed():
+    raise KeyboardInterrupt
+
+interrupt.exit_command(interrupt.run_command(pressed, "nothing was written"))
+"""
+    proc = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 130, proc.stderr
+    assert proc.stdout == "a result line"
+    assert proc.stderr == "\ninterrupted: nothing was written\n"
+
+
+def test_a_command_that_ends_otherwise_exits_as_usual() -> None:
+    with pytest.raises(SystemExit) as ended:
+        interrupt.exit_command(0)
+    assert ended.value.code == 0

@@ -169,7 +169,7 @@ def entry() -> None:
         if is_sweep(overrides)
         else "nothing of the unfinished run was written"
     )
-    sys.exit(interrupt.run_command(lambda: start(overrides), unfinished))
+    interrupt.exit_command(interrupt.run_command(lambda: start(overrides), unfinished))
 
 
 def start(overrides: list[str]) -> int:

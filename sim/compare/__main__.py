@@ -90,4 +90,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(interrupt.run_command(main, "nothing of the unfinished comparison was written"))
+    interrupt.exit_command(
+        interrupt.run_command(main, "nothing of the unfinished comparison was written")
+    )

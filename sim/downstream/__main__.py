@@ -65,4 +65,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(interrupt.run_command(main, "nothing of the unfinished study was written"))
+    interrupt.exit_command(
+        interrupt.run_command(main, "nothing of the unfinished study was written")
+    )

@@ -63,7 +63,9 @@ def run_interleaved(run_share: Share, n_rows: int, threads: int) -> None:
     ``T = min(threads, n_rows)``; the calling thread runs share 0.
 
     ``run_share`` must write only its own rows, so the split cannot change the results. An
-    error raised by any share is raised here, after every share has stopped."""
+    error raised by any share is raised here, after every share has stopped; so is a Ctrl-C
+    that lands while the calling thread waits for the others (raised at once, it would let the
+    caller drop arrays and generators that compiled shares are still using)."""
     shares = max(1, min(threads, n_rows))
     done: queue.SimpleQueue[BaseException | None] = queue.SimpleQueue()
     for k, tasks in enumerate(_worker_queues(shares - 1), start=1):
@@ -73,8 +75,14 @@ def run_interleaved(run_share: Share, n_rows: int, threads: int) -> None:
         run_share(0, shares)
     except BaseException as error:
         errors.append(error)
-    for _ in range(shares - 1):
-        outcome = done.get()
+    waiting = shares - 1
+    while waiting:
+        try:
+            outcome = done.get()
+        except BaseException as error:  # Ctrl-C while the other shares still write their rows
+            errors.append(error)
+            continue
+        waiting -= 1
         if outcome is not None:
             errors.append(outcome)
     if errors:

@@ -266,4 +266,6 @@ def hours_command(args: argparse.Namespace, variants: list[Variant], overrides: 
 
 
 if __name__ == "__main__":
-    sys.exit(interrupt.run_command(main, "nothing of the unfinished study was written"))
+    interrupt.exit_command(
+        interrupt.run_command(main, "nothing of the unfinished study was written")
+    )

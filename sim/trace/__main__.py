@@ -430,4 +430,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(interrupt.run_command(main, "a file is written whole or not at all"))
+    interrupt.exit_command(interrupt.run_command(main, "a file is written whole or not at all"))

@@ -68,3 +68,21 @@ def test_a_forked_child_starts_its_own_workers() -> None:
         os._exit(0 if (hits == 1).all() else 1)
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
+
+
+def test_a_ctrl_c_while_waiting_for_the_other_shares_is_raised_after_they_stop() -> None:
+    import time
+
+    main = threading.get_ident()
+    finished: list[int] = []
+
+    def run_share(first: int, step: int) -> None:
+        if first == 1:
+            time.sleep(0.2)  # the calling thread is waiting for this share by now
+            signal.pthread_kill(main, signal.SIGINT)
+            time.sleep(0.3)
+            finished.append(first)
+
+    with pytest.raises(KeyboardInterrupt):
+        run_interleaved(run_share, 2, 2)
+    assert finished == [1], "the interrupt was raised while a share was still running"
