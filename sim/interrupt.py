@@ -58,6 +58,9 @@ def as_interrupt() -> Iterator[None]:
         raise
 
 
+INTERRUPTED = 130  # the exit status of a command ended by Ctrl-C
+
+
 def run_command(main: Callable[[], int], unfinished: str) -> int:
     """Run a command's ``main`` with Ctrl-C remembered; an interrupt ends it with one line
     (``interrupted: <unfinished>``) and exit status 130 instead of a traceback."""
@@ -69,9 +72,6 @@ def run_command(main: Callable[[], int], unfinished: str) -> int:
         print(f"\ninterrupted: {unfinished}", file=sys.stderr)
         sys.unraisablehook = _ignore
         return INTERRUPTED
-
-
-INTERRUPTED = 130  # the exit status of a command ended by Ctrl-C
 
 
 def exit_command(status: int) -> NoReturn:

@@ -19,8 +19,8 @@ from sim.engines.compiled_learning import run_learning_replications
 from sim.engines.plain_loop import PlainLoopEngine
 from sim.engines.threads import available_cpus, run_interleaved
 from sim.engines.warmup import (
+    await_cached_kernels,
     await_learning_helper,
-    await_replication_kernels,
     start_helper,
     start_learning_helper,
     stop_learning_helper,
@@ -132,7 +132,7 @@ class NumbaEngine:
         try:
             run_interleaved(run_share, len(seeds), self.threads)
         finally:
-            await_replication_kernels(helper)
+            await_cached_kernels(helper)
         return out, board
 
     def _run_policy_replications(

@@ -71,15 +71,13 @@ def finish_helper(helper: subprocess.Popen[bytes] | None) -> None:
         helper.wait()
 
 
-def await_replication_kernels(helper: subprocess.Popen[bytes] | None) -> None:
+def await_cached_kernels(helper: subprocess.Popen[bytes] | None) -> None:
     """Wait until the helper has cached the kernels it was started for (its one line) or
     ended, and stop it if neither happens in time. A helper still running then compiles the
     RL experiment's kernels: it is kept for :func:`await_downstream_helper` and stopped when
     this process exits, so the replications do not wait for it."""
     global _downstream_helper
-    if helper is None:
-        return
-    if helper.stdout is None:
+    if helper is None or helper.stdout is None:
         finish_helper(helper)
         return
     ready, _, _ = select.select([helper.stdout], [], [], HELPER_SECONDS)
@@ -140,11 +138,11 @@ def start_learning_helper() -> None:
 def await_learning_helper() -> None:
     """Wait until a learning helper started in this process, if any, has cached the loop
     (from any thread: each waits until it has); then it goes on with the RL experiment's
-    kernels, as in :func:`await_replication_kernels`."""
+    kernels, as in :func:`await_cached_kernels`."""
     global _learning_helper
     with _learning_lock:
         helper, _learning_helper = _learning_helper, None
-        await_replication_kernels(helper)
+        await_cached_kernels(helper)
 
 
 def stop_learning_helper() -> None:
@@ -194,12 +192,17 @@ def _problem_never_queued() -> tuple[Any, ...]:
     )
 
 
+def compile_for_python_callers(kernel: Any, *args: Any) -> None:
+    """Compile (or load) ``kernel`` with its wrappers, as a Python caller would for ``args``."""
+    argument_types = tuple(typeof(a) for a in args)  # type: ignore[no-untyped-call]
+    kernel.compile(argument_types)
+
+
 def compile_for_compiled_callers(kernel: Any, *args: Any) -> None:
     """Compile (or load) ``kernel`` as a compiled caller links it (a
     :class:`~sim.kernels.Kernel`'s twin without wrappers, else the kernel itself) for the
     types of ``args``."""
-    argument_types = tuple(typeof(a) for a in args)  # type: ignore[no-untyped-call]
-    getattr(kernel, "compiled", kernel).compile(argument_types)
+    compile_for_python_callers(getattr(kernel, "compiled", kernel), *args)
 
 
 def compile_helper_kernels() -> None:
@@ -270,12 +273,6 @@ def compile_helper_kernels() -> None:
         np.zeros(1, np.int8),  # decisions
     )
     compile_for_compiled_callers(leaderboard_metrics, np.zeros((1, 3)), nothing)
-
-
-def compile_for_python_callers(kernel: Any, *args: Any) -> None:
-    """Compile (or load) ``kernel`` with its wrappers, as a Python caller would for ``args``."""
-    argument_types = tuple(typeof(a) for a in args)  # type: ignore[no-untyped-call]
-    kernel.compile(argument_types)
 
 
 def compile_downstream_kernels() -> None:

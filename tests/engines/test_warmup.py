@@ -79,7 +79,7 @@ def _fake_helper(code: str) -> subprocess.Popen[bytes]:
 def test_the_replications_wait_for_the_helper_s_line_and_the_rl_experiment_for_its_end() -> None:
     line = warmup.KERNELS_CACHED.decode()
     helper = _fake_helper(f"import time; print({line!r}, flush=True); time.sleep(1.5)")
-    warmup.await_replication_kernels(helper)
+    warmup.await_cached_kernels(helper)
     assert helper.poll() is None, "the replications waited for the whole helper"
     warmup.await_downstream_helper()
     assert helper.returncode == 0
@@ -88,7 +88,7 @@ def test_the_replications_wait_for_the_helper_s_line_and_the_rl_experiment_for_i
 def test_a_helper_still_compiling_when_the_process_is_done_is_stopped() -> None:
     line = warmup.KERNELS_CACHED.decode()
     helper = _fake_helper(f"import time; print({line!r}, flush=True); time.sleep(60)")
-    warmup.await_replication_kernels(helper)
+    warmup.await_cached_kernels(helper)
     warmup.stop_downstream_helper()  # what the exit hook calls
     assert helper.returncode is not None
     warmup.await_downstream_helper()  # nothing left to wait for
@@ -117,7 +117,7 @@ def test_threads_awaiting_the_learning_helper_wait_for_its_line_only(
 
 def test_a_helper_that_fails_before_its_line_is_waited_for_and_not_kept() -> None:
     helper = _fake_helper("raise SystemExit(3)")
-    warmup.await_replication_kernels(helper)
+    warmup.await_cached_kernels(helper)
     assert helper.returncode == 3
     assert warmup._downstream_helper is None
 
