@@ -18,6 +18,7 @@ from types import FrameType
 from typing import NoReturn
 
 _interrupted = False
+_exit_hooks: list[Callable[[], None]] = []
 
 
 def _on_sigint(signum: int, frame: FrameType | None) -> None:
@@ -61,6 +62,12 @@ def as_interrupt() -> Iterator[None]:
 INTERRUPTED = 130  # the exit status of a command ended by Ctrl-C
 
 
+def on_interrupted_exit(hook: Callable[[], None]) -> None:
+    """Call ``hook`` when a command that Ctrl-C ended exits (:func:`exit_command` skips the
+    interpreter's teardown, ``atexit`` included): to stop a child process, say."""
+    _exit_hooks.append(hook)
+
+
 def run_command(main: Callable[[], int], unfinished: str) -> int:
     """Run a command's ``main`` with Ctrl-C remembered; an interrupt ends it with one line
     (``interrupted: <unfinished>``) and exit status 130 instead of a traceback."""
@@ -78,14 +85,13 @@ def exit_command(status: int) -> NoReturn:
     """End the process with a command's exit ``status``. After an interrupt the process ends
     at once, without the interpreter's teardown: a compile that Ctrl-C cut short leaves native
     LLVM state whose destructors can crash it (a segmentation fault after the one line, once,
-    in a cold-cache test run). Compile helpers are stopped and output flushed first; the
-    command has already removed what it left unfinished."""
+    in a cold-cache test run). The hooks of :func:`on_interrupted_exit` run first (compile
+    helpers are stopped), then output is flushed; the command has already removed what it
+    left unfinished."""
     if status != INTERRUPTED:
         sys.exit(status)
-    warmup = sys.modules.get("sim.engines.warmup")
-    if warmup is not None:
-        warmup.stop_learning_helper()
-        warmup.stop_downstream_helper()
+    for hook in _exit_hooks:
+        hook()
     logging.shutdown()
     sys.stdout.flush()
     sys.stderr.flush()

@@ -57,7 +57,9 @@ def run_scenario(
 ) -> RunResult:
     """Run ``replications`` replications and keep the detail of the first few. Replications
     that run step by step in Python use up to ``processes`` worker processes
-    (:mod:`sim.processes`); compiled ones use the engine's threads."""
+    (:mod:`sim.processes`); compiled ones use the engine's threads. ``label_replications``
+    are kept for the RL experiment: when there are any, a cold start compiles its kernels
+    too."""
     seeds = replication_seeds(seed, replications)
     table = np.empty((replications, len(METRICS)))
     board = np.empty((replications, sc.models.n_models, 3))
@@ -81,11 +83,13 @@ def run_scenario(
             chunk = max(4 * engine.threads, math.ceil(replications / 20))  # 20 progress steps
             for lo in range(0, replications, chunk):
                 hi = min(replications, lo + chunk)
-                table[lo:hi], board[lo:hi] = engine.run_replications(sc, seeds[lo:hi], len(METRICS))
+                table[lo:hi], board[lo:hi] = engine.run_replications(
+                    sc, seeds[lo:hi], len(METRICS), then_rl=label_replications > 0
+                )
                 bar.update(hi - lo)
                 interrupt.check()
         if isinstance(engine, NumbaEngine) and not compiled:
-            engine.prepare_step_by_step(sc.policy_class)
+            engine.prepare_step_by_step(sc.policy_class, then_rl=label_replications > 0)
         detail = Detail(item_replications, event_replications, label_replications)
         n_step = replications if not compiled else n_detail
         rows = range(n_step)

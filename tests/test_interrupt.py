@@ -3,6 +3,7 @@ landed is neither lost nor printed."""
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -192,6 +193,22 @@ sys.exit(interrupt.run_command(pressed, "nothing was written"))
     assert proc.stderr == "\ninterrupted: nothing was written\n"
 
 
+def _interrupted_command(setup: str) -> subprocess.CompletedProcess[str]:
+    """A process that runs ``setup``, then a command that Ctrl-C ends, as the CLIs end it."""
+    script = (
+        setup
+        + """
+def pressed():
+    raise KeyboardInterrupt
+
+interrupt.exit_command(interrupt.run_command(pressed, "nothing was written"))
+"""
+    )
+    return subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+
+
 def test_an_interrupted_command_ends_without_the_teardown_that_can_crash() -> None:
     """After Ctrl-C a command ends at once: a destructor that would crash the interpreter's
     teardown (as native state left by a compile cut short did once) never runs, and what was
@@ -206,18 +223,29 @@ class Leftover:
 
 kept = Leftover()  # destroyed at shutdown
 print("a result line", end="")
-
-def pressed():
-    raise KeyboardInterrupt
-
-interrupt.exit_command(interrupt.run_command(pressed, "nothing was written"))
 """
-    proc = subprocess.run(
-        [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=60
-    )
+    proc = _interrupted_command(script)
     assert proc.returncode == 130, proc.stderr
     assert proc.stdout == "a result line"
     assert proc.stderr == "\ninterrupted: nothing was written\n"
+
+
+def test_an_interrupted_command_stops_the_compile_helper_it_leaves() -> None:
+    """The exit after Ctrl-C skips ``atexit``, so the helpers' stop is an interrupted-exit
+    hook: a helper still compiling the RL experiment's kernels does not outlive the command."""
+    script = """
+import subprocess, sys
+from sim import interrupt
+from sim.engines import warmup
+
+warmup._downstream_helper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+print(warmup._downstream_helper.pid, end="")
+"""
+    proc = _interrupted_command(script)
+    assert proc.returncode == 130, proc.stderr
+    helper_pid = int(proc.stdout)
+    with pytest.raises(ProcessLookupError):  # stopped and reaped before the command ended
+        os.kill(helper_pid, 0)
 
 
 def test_a_command_that_ends_otherwise_exits_as_usual() -> None:

@@ -92,11 +92,12 @@ class NumbaEngine:
             for hook in ("on_verdict", "on_phase_end", "reserved_seconds")
         )
 
-    def prepare_step_by_step(self, policy_class: type[Policy]) -> None:
+    def prepare_step_by_step(self, policy_class: type[Policy], then_rl: bool = False) -> None:
         """Before replications of ``policy_class`` run step by step: on a cold cache, a policy
-        whose hooks have a compiled form gets its loop compiled on the second core."""
+        whose hooks have a compiled form gets its loop compiled on the second core (then the
+        RL experiment's kernels, with ``then_rl``)."""
         if policy_class.compiled_hooks is not Policy.compiled_hooks:
-            start_learning_helper()
+            start_learning_helper(then_rl)
 
     def review(self, problem: ReviewProblem, policy: Policy) -> ReviewLog:
         if self.has_python_hooks(type(policy)):
@@ -113,22 +114,27 @@ class NumbaEngine:
         return _log_of(log[:m], expert_label, reviewed)
 
     def run_replications(
-        self, sc: Scenario, seeds: list[np.random.SeedSequence], n_metrics: int
+        self,
+        sc: Scenario,
+        seeds: list[np.random.SeedSequence],
+        n_metrics: int,
+        then_rl: bool = False,
     ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Metrics ``(len(seeds), n_metrics)`` and the evaluated models' accuracies
-        ``(len(seeds), M, 3)`` of whole replications, one per seed."""
+        ``(len(seeds), M, 3)`` of whole replications, one per seed. ``then_rl``: the run goes on
+        to the RL experiment, so a cold-start helper compiles its kernels too."""
         out = np.full((len(seeds), n_metrics), np.nan)  # estimate metrics stay NaN
         board = np.empty((len(seeds), sc.models.n_models, 3))
         arrays = _scenario_arrays(sc)
         if not self.runs_whole_kernel_policy(sc.policy_class):
-            return self._run_policy_replications(sc, seeds, arrays, out, board)
+            return self._run_policy_replications(sc, seeds, arrays, out, board, then_rl)
         pools = np.array([s.pool for s in seeds], dtype=np.uint32).reshape(len(seeds), -1)
         kernel: Any = run_replications
 
         def run_share(first: int, step: int) -> None:
             kernel(pools, first, step, *arrays, out, board)
 
-        helper = start_helper()  # a cold cache: the second core compiles part of the kernels
+        helper = start_helper(then_rl=then_rl)  # a cold cache: the second core helps
         try:
             run_interleaved(run_share, len(seeds), self.threads)
         finally:
@@ -142,6 +148,7 @@ class NumbaEngine:
         arrays: tuple[Any, ...],
         out: NDArray[np.float64],
         board: NDArray[np.float64],
+        then_rl: bool,
     ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Whole replications of a policy with a compiled replication
         (:meth:`~sim.policies.base.Policy.compiled_replication`: ``learning``), three kernel
@@ -152,7 +159,7 @@ class NumbaEngine:
         assert not sc.policy_class.needs_audit
         if METRICS[N_COMPILED_METRICS:] != learning_replication.ESTIMATES:
             raise RuntimeError("the learning kernel's estimates are not the last metrics")
-        start_learning_helper()  # a cold cache: the second core compiles the loop
+        start_learning_helper(then_rl)  # a cold cache: the second core compiles the loop
         try:
             run_learning_replications(
                 sc, seeds, arrays, out, board, self.threads, N_COMPILED_METRICS

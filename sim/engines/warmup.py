@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 from numba import typeof
 
+from sim import interrupt
 from sim.engines.threads import available_cpus
 from sim.kernels import CACHE_DIR, cache_is_warm, grpo
 from sim.kernels.leaderboard import leaderboard_metrics, model_accuracies
@@ -35,6 +36,7 @@ from sim.kernels.world import build_windows
 
 HELPER_SECONDS = 60.0  # how long the caller waits for a helper that is still compiling
 LEARNING = "learning"
+RL = "rl"  # the helper's argument: go on to the RL experiment's kernels after the line
 KERNELS_CACHED = b"kernels cached"  # the helper's line before the RL experiment's kernels
 _learning_helper: subprocess.Popen[bytes] | None = None
 _learning_lock = threading.Lock()
@@ -42,16 +44,18 @@ _downstream_helper: subprocess.Popen[bytes] | None = None
 _learning_loop_cached = False
 
 
-def start_helper(target: str = "") -> subprocess.Popen[bytes] | None:
+def start_helper(target: str = "", then_rl: bool = False) -> subprocess.Popen[bytes] | None:
     """Start the helper when the kernel cache is cold and a second CPU is free, else None;
     ``target`` ``"learning"``: the loop with the learning policy's hooks, when it is not
-    cached yet."""
+    cached yet. With ``then_rl`` (the run goes on to the RL experiment) the helper then
+    compiles the experiment's kernels; without, it ends after its line."""
     cold = not learning_loop_is_cached() if target == LEARNING else not cache_is_warm()
     if not cold or available_cpus() < 2 or not sys.executable:
         return None
+    arguments = [*([target] if target else []), *([RL] if then_rl else [])]
     try:
         return subprocess.Popen(
-            [sys.executable, "-m", "sim.engines.warmup", *([target] if target else [])],
+            [sys.executable, "-m", "sim.engines.warmup", *arguments],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -108,6 +112,7 @@ def stop_downstream_helper() -> None:
 
 
 atexit.register(stop_downstream_helper)
+interrupt.on_interrupted_exit(stop_downstream_helper)
 
 
 def learning_loop_is_cached() -> bool:
@@ -127,12 +132,12 @@ def learning_replication_is_cached() -> bool:
     return learning_loop_is_cached() and any(CACHE_DIR.rglob("*learning_replication.conclude*.nbi"))
 
 
-def start_learning_helper() -> None:
+def start_learning_helper(then_rl: bool = False) -> None:
     """Start compiling the learning loop on the second core (see :func:`start_helper`); the
     engine waits for it before its first learning loop (:func:`await_learning_helper`)."""
     global _learning_helper
     if _learning_helper is None:
-        _learning_helper = start_helper(LEARNING)
+        _learning_helper = start_helper(LEARNING, then_rl)
 
 
 def await_learning_helper() -> None:
@@ -154,6 +159,9 @@ def stop_learning_helper() -> None:
     if helper is not None and helper.poll() is None:
         helper.kill()
         helper.wait()
+
+
+interrupt.on_interrupted_exit(stop_learning_helper)
 
 
 def learning_helper_running() -> bool:
@@ -343,10 +351,11 @@ def compile_learning_loop() -> None:
 
 
 if __name__ == "__main__":
-    if sys.argv[1:] == [LEARNING]:
+    if LEARNING in sys.argv[1:]:
         compile_learning_loop()
     else:
         compile_helper_kernels()
     sys.stdout.buffer.write(KERNELS_CACHED + b"\n")
     sys.stdout.flush()
-    compile_downstream_kernels()
+    if RL in sys.argv[1:]:
+        compile_downstream_kernels()

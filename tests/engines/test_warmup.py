@@ -140,6 +140,50 @@ def test_a_cold_cache_starts_a_helper_that_finishes(monkeypatch: pytest.MonkeyPa
     assert helper.returncode == 0
 
 
+def test_the_helper_goes_on_to_the_rl_kernels_only_when_told(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    started: list[list[str]] = []
+
+    def record(command: list[str], **kwargs: object) -> None:
+        started.append(command[command.index("sim.engines.warmup") + 1 :])
+
+    monkeypatch.setattr(warmup, "cache_is_warm", lambda: False)
+    monkeypatch.setattr(warmup, "learning_loop_is_cached", lambda: False)
+    monkeypatch.setattr(warmup, "available_cpus", lambda: 2)
+    monkeypatch.setattr(warmup.subprocess, "Popen", record)
+    warmup.start_helper()
+    warmup.start_helper(then_rl=True)
+    warmup.start_helper(warmup.LEARNING)
+    warmup.start_helper(warmup.LEARNING, then_rl=True)
+    assert started == [[], [warmup.RL], [warmup.LEARNING], [warmup.LEARNING, warmup.RL]]
+
+
+def test_a_run_tells_the_helper_whether_the_rl_experiment_follows(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from sim.engines import numba_engine
+    from sim.runner import run_scenario
+
+    told: list[bool] = []
+
+    def record(target: str = "", then_rl: bool = False) -> None:
+        told.append(then_rl)
+
+    monkeypatch.setattr(numba_engine, "start_helper", record)
+    sc = build_scenario(small_config("phased"))
+    for label_replications in (0, 1):
+        run_scenario(
+            sc,
+            2,
+            0,
+            item_replications=0,
+            event_replications=0,
+            label_replications=label_replications,
+        )
+    assert told == [False, True]
+
+
 def test_no_helper_where_processes_cannot_start(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args: object, **kwargs: object) -> None:
         raise OSError("fork refused")
@@ -176,7 +220,7 @@ def test_a_learning_run_on_a_cold_cache_starts_its_helper_once(
 ) -> None:
     started: list[str] = []
 
-    def fake_start(target: str = "") -> None:
+    def fake_start(target: str = "", then_rl: bool = False) -> None:
         started.append(target)
 
     monkeypatch.setattr(warmup, "start_helper", fake_start)
