@@ -1,11 +1,12 @@
 """A cold start on two cores. Numba compiles one function at a time on one thread, so while the
 calling process compiles the whole-replication kernel, a helper process compiles the largest
 kernels it calls (the review loop, the leaderboard, the metrics, then three small ones the
-caller reaches last) into the same cache, and the
-caller loads them from there instead of compiling them. A run of ``learning`` has the helper
-compile the loop with the policy's hooks
+caller reaches last) into the same cache, and the caller loads them from there instead of
+compiling them. A run of ``learning`` has the helper compile the strategy's keys (which the
+caller's first kernel reaches about halfway) and then the loop with the policy's hooks
 (:func:`~sim.kernels.learning_loop.learning_review_loop`) while the caller compiles the rest of
-its first replication (:mod:`sim.engines.compiled_learning`).
+its first replication (:mod:`sim.engines.compiled_learning`). After one line saying so, a
+helper whose run goes on to the RL experiment compiles that experiment's kernels too.
 
 The helper only fills the cache with the machine code the caller would have made: outcomes do
 not depend on it, and a helper that fails or is late costs nothing but its CPU time."""
@@ -26,7 +27,7 @@ from sim import interrupt
 from sim.engines.threads import available_cpus
 from sim.kernels import CACHE_DIR, cache_is_warm, grpo
 from sim.kernels.leaderboard import leaderboard_metrics, model_accuracies
-from sim.kernels.learning import N_PARAMS
+from sim.kernels.learning import N_PARAMS, strategy_keys
 from sim.kernels.learning_loop import learning_review_loop
 from sim.kernels.metrics import N_METRICS, replication_metrics
 from sim.kernels.policies import finalize
@@ -311,6 +312,30 @@ def compile_downstream_kernels() -> None:
     compile_for_python_callers(grpo.policy_probabilities, logits, logits, groups)
 
 
+def compile_learning_keys() -> None:
+    """Compile (or load) :func:`~sim.kernels.learning.strategy_keys` as
+    :func:`~sim.kernels.learning_replication.prepare` links it, for the argument types it
+    passes, on one item."""
+    one_f, one_b = np.zeros(1), np.zeros(1, np.bool_)
+    compile_for_compiled_callers(
+        strategy_keys,
+        np.zeros(1, np.int64),  # items
+        np.zeros(1, np.int32),  # stratum
+        np.zeros(1, np.int8),  # item classes
+        one_b,  # contentious
+        one_f,  # expected minutes
+        one_b,  # has verdict
+        np.zeros((1, 3)),  # beliefs: wrong
+        np.zeros((1, 3)),  # beliefs: seen
+        one_f,  # recomputation right
+        one_f,  # recomputation seen
+        one_b,  # accepted strata
+        np.zeros(3),  # prior
+        np.zeros(N_PARAMS),  # params
+        np.random.default_rng(0),  # the policy's generator
+    )
+
+
 def compile_learning_loop() -> None:
     """Compile (or load) :func:`~sim.kernels.learning_loop.learning_review_loop` for exactly
     the argument types the Numba engine passes it, on one item that is never queued."""
@@ -352,6 +377,7 @@ def compile_learning_loop() -> None:
 
 if __name__ == "__main__":
     if LEARNING in sys.argv[1:]:
+        compile_learning_keys()  # the caller reaches them about halfway through its first kernel
         compile_learning_loop()
     else:
         compile_helper_kernels()

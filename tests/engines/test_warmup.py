@@ -215,6 +215,50 @@ def test_the_learning_helper_compiles_the_signature_the_engine_uses() -> None:
     assert len(helper_made) == 1, "the helper's types are the engine's"
 
 
+def test_the_learning_helper_compiles_the_keys_with_the_types_the_first_kernel_passes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Typing a fresh copy of the learning replication's first kernel on a replication's
+    arguments asks the strategy's keys for no signature the helper did not make."""
+    from numba.core import compiler
+    from numba.core.registry import cpu_target
+
+    from sim.engines.compiled_learning import LearningReplications
+    from sim.kernels import learning_replication
+    from sim.kernels.learning import strategy_keys
+    from sim.metrics import N_COMPILED_METRICS
+
+    warmup.compile_learning_keys()
+    helper_made = set(strategy_keys.compiled.signatures)
+    prepare = learning_replication.prepare
+    passed: list[tuple[Any, ...]] = []
+
+    def spy(*args: Any) -> Any:
+        passed.append(args)
+        return prepare(*args)
+
+    monkeypatch.setattr(learning_replication, "prepare", spy)
+    sc = build_scenario(small_config("learning", expert_hours=25.0))
+    replications = LearningReplications(sc, _scenario_arrays(sc), N_COMPILED_METRICS)
+    out = np.full(len(METRICS), np.nan)
+    replications.run(replication_seeds(0, 1)[0], out, np.empty((sc.models.n_models, 3)))
+    flags = compiler.Flags()
+    flags.no_compile = True  # types only: what the kernel would link, without machine code
+    flags.nrt = True
+    argument_types = tuple(numba.typeof(a) for a in passed[0])
+    compiler.compile_extra(
+        cpu_target.typing_context,
+        cpu_target.target_context,
+        prepare.py_func,
+        argument_types,
+        None,
+        flags,
+        {},
+    )
+    assert len(helper_made) == 1
+    assert set(strategy_keys.compiled.signatures) == helper_made
+
+
 def test_a_learning_run_on_a_cold_cache_starts_its_helper_once(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
