@@ -76,6 +76,7 @@ def run_scenario(
         leave=False,
     )
     engine = sc.engine
+    then_rl = label_replications > 0  # a cold start's helper compiles the experiment's kernels
     compiled = isinstance(engine, NumbaEngine) and engine.runs_whole(sc.policy_class)
     with bar:
         if compiled:
@@ -84,12 +85,12 @@ def run_scenario(
             for lo in range(0, replications, chunk):
                 hi = min(replications, lo + chunk)
                 table[lo:hi], board[lo:hi] = engine.run_replications(
-                    sc, seeds[lo:hi], len(METRICS), then_rl=label_replications > 0
+                    sc, seeds[lo:hi], len(METRICS), then_rl=then_rl
                 )
                 bar.update(hi - lo)
                 interrupt.check()
         if isinstance(engine, NumbaEngine) and not compiled:
-            engine.prepare_step_by_step(sc.policy_class, then_rl=label_replications > 0)
+            engine.prepare_step_by_step(sc.policy_class, then_rl=then_rl)
         detail = Detail(item_replications, event_replications, label_replications)
         n_step = replications if not compiled else n_detail
         rows = range(n_step)

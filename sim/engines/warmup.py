@@ -72,6 +72,12 @@ def finish_helper(helper: subprocess.Popen[bytes] | None) -> None:
     try:
         helper.wait(timeout=HELPER_SECONDS)
     except subprocess.TimeoutExpired:
+        _stop(helper)
+
+
+def _stop(helper: subprocess.Popen[bytes] | None) -> None:
+    """Kill the helper if it is still running, and reap it."""
+    if helper is not None and helper.poll() is None:
         helper.kill()
         helper.wait()
 
@@ -79,8 +85,9 @@ def finish_helper(helper: subprocess.Popen[bytes] | None) -> None:
 def await_cached_kernels(helper: subprocess.Popen[bytes] | None) -> None:
     """Wait until the helper has cached the kernels it was started for (its one line) or
     ended, and stop it if neither happens in time. A helper still running then compiles the
-    RL experiment's kernels: it is kept for :func:`await_downstream_helper` and stopped when
-    this process exits, so the replications do not wait for it."""
+    RL experiment's kernels (or is ending, when it was not told to): it is kept for
+    :func:`await_downstream_helper` and stopped when this process exits, so the replications
+    do not wait for it."""
     global _downstream_helper
     if helper is None or helper.stdout is None:
         finish_helper(helper)
@@ -107,9 +114,7 @@ def stop_downstream_helper() -> None:
     a newer helper replaces it); the cache only misses what it was writing."""
     global _downstream_helper
     helper, _downstream_helper = _downstream_helper, None
-    if helper is not None and helper.poll() is None:
-        helper.kill()
-        helper.wait()
+    _stop(helper)
 
 
 atexit.register(stop_downstream_helper)
@@ -157,9 +162,7 @@ def stop_learning_helper() -> None:
     writing)."""
     global _learning_helper
     helper, _learning_helper = _learning_helper, None
-    if helper is not None and helper.poll() is None:
-        helper.kill()
-        helper.wait()
+    _stop(helper)
 
 
 interrupt.on_interrupted_exit(stop_learning_helper)
