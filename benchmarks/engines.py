@@ -512,6 +512,7 @@ def stage_profile(scenario: str) -> list[tuple[str, float]]:
                 cons,
                 label,
                 pol[1],
+                int(pol[7]),
                 pol[2] > 0,
                 pol[6] > 0,
                 st[5],

@@ -51,6 +51,30 @@ def test_compiled_replications_equal_the_simpy_engine_for_every_policy() -> None
             np.testing.assert_array_equal(fast.metrics[name], ref.metrics[name], err_msg=name)
 
 
+@pytest.mark.parametrize("order", ["increasing", "random"])
+@pytest.mark.parametrize("policy", ["disagreement", "phased"])
+def test_compiled_replications_equal_the_simpy_engine_in_every_contentious_order(
+    policy: str, order: str
+) -> None:
+    import dataclasses
+
+    from sim.config.schema import EngineConfig
+
+    cfg = small_config(policy)
+    cfg.policy.contentious_order = order
+    fast = run_scenario(build_scenario(cfg), 12, seed=4, item_replications=0, event_replications=0)
+    ref_cfg = dataclasses.replace(cfg, engine=EngineConfig(name="simpy"))
+    ref = run_scenario(build_scenario(ref_cfg), 12, seed=4)
+    for name in ref.metrics:
+        np.testing.assert_array_equal(fast.metrics[name], ref.metrics[name], err_msg=name)
+    cfg.policy.contentious_order = "decreasing"
+    default = run_scenario(build_scenario(cfg), 12, seed=4, item_replications=0)
+    changed = [
+        k for k in fast.metrics if not np.array_equal(fast.metrics[k], default.metrics[k], True)
+    ]
+    assert changed, "the order reached the compiled replications"
+
+
 @pytest.mark.parametrize("policy", ["phased", "learning"])
 def test_results_do_not_depend_on_the_thread_count(policy: str) -> None:
     cfg = small_config(policy)

@@ -221,6 +221,10 @@ class PolicyConfig:
     name: str = "phased"
     contentious_threshold: float = 0.05
     """Relative disagreement above which a recomputed label contradicts the original."""
+    contentious_order: str = "decreasing"
+    """``phased``, ``disagreement``: the order in which experts see the contentious items:
+    ``decreasing`` disagreement (the audit's triage), ``increasing``, or ``random`` (as the
+    audit's physicians sampled theirs)."""
     audit_first: bool = True
     """``phased``: review audit-flagged contentious items before the others."""
     review_rest: bool = False

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sim.config.schema import DownstreamConfig, ExpertConfig, RootConfig, StratumConfig
+from sim.kernels.policies import CONTENTIOUS_ORDERS
 
 VALUE_KINDS = ("decimal", "integer", "date", "categorical")
 
@@ -199,6 +200,12 @@ def validate(cfg: RootConfig, *, policies: Mapping[str, PolicyTraits], engines: 
     if cfg.policy.name not in policies:
         raise ConfigError("policy.name", cfg.policy.name, f"one of {', '.join(sorted(policies))}")
     _positive("policy.contentious_threshold", cfg.policy.contentious_threshold)
+    if cfg.policy.contentious_order not in CONTENTIOUS_ORDERS:
+        raise ConfigError(
+            "policy.contentious_order",
+            cfg.policy.contentious_order,
+            f"one of {', '.join(CONTENTIOUS_ORDERS)}",
+        )
     _learning_policy(cfg)
     _rerun(cfg)
     if cfg.engine.name not in engines:

@@ -31,7 +31,7 @@ from sim.kernels.replications import run_replications
 from sim.kernels.review_loop import review_loop
 from sim.model.agreement import rule_array
 from sim.model.benchmark import profile_array
-from sim.policies.base import KernelPolicy, Policy
+from sim.policies.base import KernelPolicy, Policy, contentious_order_code
 
 if TYPE_CHECKING:
     from sim.scenario import Scenario
@@ -215,6 +215,7 @@ def _scenario_arrays(sc: Scenario) -> tuple[Any, ...]:
                 float(cls.needs_recompute),
                 float(cls.needs_experts),
                 float(sc.policy_config.review_rest),
+                float(contentious_order_code(sc.policy_config.contentious_order)),
             ]
         ),
         np.array(

@@ -1,5 +1,6 @@
 """The built-in policies' triage and final-label rules as kernels (ids: 0 none, 1 random,
-2 disagreement, 3 phased). Decisions: 0 original, 1 recomputed, 2 expert, 3 dropped."""
+2 disagreement, 3 phased). Decisions: 0 original, 1 recomputed, 2 expert, 3 dropped. Orders
+of the contentious items: 0 decreasing disagreement, 1 increasing, 2 random."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from sim.kernels.random import permutation
 
 NONE, RANDOM, DISAGREEMENT, PHASED = 0, 1, 2, 3
 ORIGINAL, RECOMPUTED, EXPERT, DROPPED = 0, 1, 2, 3
+DECREASING, INCREASING, RANDOM_ORDER = 0, 1, 2
+CONTENTIOUS_ORDERS = ("decreasing", "increasing", "random")  # names of the orders, by code
 
 
 @kernel(called_from_python=True)
@@ -43,16 +46,18 @@ def triage_keys(
     consensus: np.ndarray,
     recomputed: np.ndarray,
     threshold: float,
+    contentious_order: int,
     audit_first: bool,
     review_rest: bool,
     stream: np.ndarray,
     keys: np.ndarray,
 ) -> None:
     """Queue keys: lower first, inf for items experts never see. Contentious items (consensus
-    that contradicts the original by more than ``threshold``) are ranked by decreasing
-    disagreement, audit-flagged first for phased when ``audit_first``; ties by item index.
-    With ``review_rest`` the other items follow: those without consensus first, then the rest
-    by decreasing disagreement."""
+    that contradicts the original by more than ``threshold``) are ranked by
+    ``contentious_order``: decreasing or increasing disagreement (ties by item index), or a
+    random permutation drawn from ``stream``; audit-flagged first for phased when
+    ``audit_first``. With ``review_rest`` the other items follow: those without consensus
+    first, then the rest by decreasing disagreement."""
     n = original.shape[0]
     keys[:] = np.inf
     if policy == NONE:
@@ -71,10 +76,16 @@ def triage_keys(
             queued[m] = i
             m += 1
     queued = queued[:m]
-    neg = np.empty(m)
-    for q in range(m):
-        neg[q] = -d[queued[q]]
-    order = queued[stable_argsort(neg)]
+    rank = np.empty(m)
+    if contentious_order == RANDOM_ORDER:
+        drawn = permutation(stream, m)
+        for q in range(m):
+            rank[q] = drawn[q]
+    else:
+        sign = 1.0 if contentious_order == INCREASING else -1.0
+        for q in range(m):
+            rank[q] = sign * d[queued[q]]
+    order = queued[stable_argsort(rank)]
     if policy == PHASED and audit_first:
         first = np.empty(m, dtype=np.int64)
         f = 0

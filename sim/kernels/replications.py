@@ -238,10 +238,10 @@ def run_one(
     board: np.ndarray,
 ) -> None:
     """One replication's metrics into ``out``. ``policy`` = [id, threshold, audit_first,
-    needs_audit, needs_recompute, needs_experts, review_rest]; ``audit`` = [sensitivity,
-    specificity, concentration, runs, usd_per_run, seconds_per_run]; ``recompute`` = [runs,
-    consensus_runs, accuracy, concentration, correlation, abstain, usd_per_run, seconds_per_run,
-    systematic];
+    needs_audit, needs_recompute, needs_experts, review_rest, contentious_order]; ``audit`` =
+    [sensitivity, specificity, concentration, runs, usd_per_run, seconds_per_run];
+    ``recompute`` = [runs, consensus_runs, accuracy, concentration, correlation, abstain,
+    usd_per_run, seconds_per_run, systematic];
     ``pool`` = [median_minutes, sigma, slowdown, double_review]; ``budget`` = [expert_hours,
     usd]. ``board`` receives the evaluated models' accuracies ``(M, 3)``.
 
@@ -292,6 +292,7 @@ def run_one(
         consensus,
         recomputed,
         policy[1],
+        int(policy[7]),
         policy[2] > 0,
         policy[6] > 0,
         states[POLICY],

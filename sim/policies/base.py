@@ -213,6 +213,11 @@ class Policy(ABC):
         return {}
 
 
+def contentious_order_code(name: str) -> int:
+    """The kernels' code of ``policy.contentious_order`` (checked by the config's validation)."""
+    return kernels.CONTENTIOUS_ORDERS.index(name)
+
+
 class KernelPolicy(Policy):
     """A policy whose triage and final-label rules are kernels of
     :mod:`sim.kernels.policies` (selected by ``kernel_id``), so the Numba engine can run whole
@@ -243,6 +248,7 @@ class KernelPolicy(Policy):
             consensus,
             recomputed,
             self.config.contentious_threshold,
+            contentious_order_code(self.config.contentious_order),
             self.config.audit_first,
             self.config.review_rest,
             stream,

@@ -1,6 +1,6 @@
 """``disagreement``: the audit's triage alone. Experts review the items whose recomputation
-contradicts the original, largest relative disagreement first; every other item keeps its
-original label."""
+contradicts the original, largest relative disagreement first (``policy.contentious_order``
+chooses another order); every other item keeps its original label."""
 
 from __future__ import annotations
 

@@ -1,8 +1,9 @@
 """``phased``: the audit's three phases. An LLM audit flags suspects, an independent
 recomputation relabels every item under m-of-k consensus, and physicians review the contentious
 items (consensus that contradicts the original), audit-flagged first, then by decreasing
-disagreement. Final label: the physician's where reviewed, else the recomputed one where there is
-consensus, else the item is dropped."""
+disagreement (``policy.contentious_order``: or increasing, or random). Final label: the
+physician's where reviewed, else the recomputed one where there is consensus, else the item is
+dropped."""
 
 from __future__ import annotations
 

@@ -31,6 +31,7 @@ def mutate(path: str, value: object):
         ("verifier.audit.sensitivity", 2.0, "verifier.audit.sensitivity"),
         ("verifier.recompute.consensus_runs", 6, "verifier.recompute.consensus_runs"),
         ("policy.name", "nope", "policy.name"),
+        ("policy.contentious_order", "upward", "policy.contentious_order"),
         ("engine.name", "warp", "engine.name"),
         ("engine.processes", -2, "engine.processes"),
         ("scenario.strata.0.value_kind", "colour", "scenario.strata[0].value_kind"),

@@ -50,6 +50,10 @@ MATRIX = [
         "long_reviews",
         "review_rest",
     )
+] + [
+    (policy, variant)
+    for policy in ("disagreement", "phased")
+    for variant in ("increasing_order", "random_order")
 ]
 
 
@@ -79,6 +83,10 @@ def variant_config(policy: str, variant: str) -> RootConfig:
         cfg.policy.estimation.audit_share = 0.0
     elif variant == "review_rest":
         cfg.policy.review_rest = True
+    elif variant == "increasing_order":
+        cfg.policy.contentious_order = "increasing"
+    elif variant == "random_order":
+        cfg.policy.contentious_order = "random"
     return cfg
 
 

@@ -20,6 +20,7 @@ from sim.config.schema import (
     StratumConfig,
 )
 from sim.config.validate import ConfigError
+from sim.kernels.policies import CONTENTIOUS_ORDERS
 from sim.model.agreement import agrees
 from sim.policies import Decision
 from sim.replication import ReplicationResult, run_replication
@@ -93,6 +94,8 @@ def scenarios(
         replications=1,
         progress=False,
     )
+    if policy in ("disagreement", "phased"):
+        cfg.policy.contentious_order = draw(st.sampled_from(CONTENTIOUS_ORDERS))
     if policy == "learning":
         p = cfg.policy
         p.learning.strategy = draw(st.sampled_from(strategies))

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from sim.config.schema import PolicyConfig
 from sim.policies import Decision, DisagreementTriage, ExpertVerdicts, PhasedStewardship
@@ -51,3 +52,39 @@ def test_review_rest_queues_every_item_after_the_contentious_ones() -> None:
         with_consensus = rest & ev.recompute.consensus
         if without_consensus.any() and with_consensus.any():
             assert keys[without_consensus].max() < keys[with_consensus].min()
+
+
+@pytest.mark.parametrize("name", ["disagreement", "phased"])
+def test_contentious_order_ranks_the_same_items_by_increasing_or_random_disagreement(
+    name: str,
+) -> None:
+    ev, _ = contract_evidence()
+    cls = {"disagreement": DisagreementTriage, "phased": PhasedStewardship}[name]
+    d = disagreement_with_original(ev)
+
+    def keys_for(order: str, stream_seed: int = 0) -> np.ndarray:
+        config = PolicyConfig(name=name, contentious_order=order, audit_first=False)
+        return cls(config).triage(ev, policy_stream(stream_seed))
+
+    decreasing, increasing = keys_for("decreasing"), keys_for("increasing")
+    queued = np.isfinite(decreasing)
+    assert queued.sum() >= 3
+    for keys in (increasing, keys_for("random"), keys_for("random", 1)):
+        np.testing.assert_array_equal(np.isfinite(keys), queued)
+        assert sorted(keys[queued]) == list(range(int(queued.sum())))
+    by_key = d[queued][np.argsort(increasing[queued])]
+    assert (by_key[:-1] <= by_key[1:]).all()
+    by_key = d[queued][np.argsort(decreasing[queued])]
+    assert (by_key[:-1] >= by_key[1:]).all()
+    np.testing.assert_array_equal(keys_for("random"), keys_for("random"))
+    assert not np.array_equal(keys_for("random")[queued], keys_for("random", 1)[queued])
+
+
+def test_phased_puts_audit_flags_first_in_every_contentious_order() -> None:
+    ev, _ = contract_evidence()
+    assert ev.audit is not None
+    for order in ("decreasing", "increasing", "random"):
+        policy = PhasedStewardship(PolicyConfig(name="phased", contentious_order=order))
+        keys = policy.triage(ev, policy_stream(0))
+        queued = np.isfinite(keys)
+        assert keys[queued & ev.audit.flagged].max() < keys[queued & ~ev.audit.flagged].min()
