@@ -4,6 +4,7 @@ difference."""
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,8 +15,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 from numpy.typing import NDArray
+from omegaconf import OmegaConf
 
 from sim.compare.paired import Difference, paired_difference, unpaired_difference
+from sim.config.schema import RootConfig
 from sim.metrics import metric_direction
 
 TABLE = "replications.parquet"
@@ -141,14 +144,28 @@ def trial_folder(where: str) -> Path | None:
     return found[0]
 
 
+@functools.cache
+def schema_defaults() -> dict[str, Any]:
+    """Every setting's default in the config schema, flattened as :func:`flatten` does."""
+    defaults = OmegaConf.to_container(OmegaConf.structured(RootConfig), enum_to_str=True)
+    return flatten(defaults)
+
+
 def differing_settings(a: RunResults, b: RunResults) -> list[tuple[str, Any, Any]]:
-    """``(key, value in a, value in b)`` of every setting that differs, in key order; a key
-    only one run has shows ``None`` for the other."""
+    """``(key, value in a, value in b)`` of every setting that differs, in key order. A run
+    writes every setting of its version, so a key only one run has is a setting added later:
+    the other run counts as having its default (new settings default to what ran before
+    them), or ``None`` where the schema has no default for it."""
     keys = sorted(set(a.settings) | set(b.settings))
+    defaults = schema_defaults()
+
+    def value(run: RunResults, key: str) -> Any:
+        return run.settings[key] if key in run.settings else defaults.get(key)
+
     return [
-        (k, a.settings.get(k), b.settings.get(k))
+        (k, value(a, k), value(b, k))
         for k in keys
-        if not k.startswith(IGNORED_SETTINGS) and a.settings.get(k) != b.settings.get(k)
+        if not k.startswith(IGNORED_SETTINGS) and value(a, k) != value(b, k)
     ]
 
 

@@ -20,6 +20,7 @@ from sim.compare.runs import (
     draw_sections,
     flatten,
     load_run,
+    schema_defaults,
 )
 
 SETTINGS: dict[str, Any] = {
@@ -128,12 +129,23 @@ def test_unpaired_when_the_seeds_differ(tmp_path: Path) -> None:
     assert d.mean_a == pytest.approx(0.25)  # every replication of each run
 
 
-def test_a_key_only_one_run_has_is_listed(tmp_path: Path) -> None:
+def test_a_key_only_one_run_has_counts_as_its_default_in_the_other(tmp_path: Path) -> None:
+    """A run from before a setting existed ran with its default, which is no difference."""
     base = load_run(write_run(tmp_path / "a", [0], [0.1]))
     other = load_run(
-        write_run(tmp_path / "b", [0], [0.1], budget={"expert_hours": 40.0, "usd": 9.0})
+        write_run(
+            tmp_path / "b",
+            [0],
+            [0.1],
+            budget={"expert_hours": 40.0, "usd": 9.0},
+            policy={"name": "phased", "contentious_order": "decreasing", "new_key": 1},
+        )
     )
-    assert differing_settings(base, other) == [("budget.usd", None, 9.0)]
+    assert differing_settings(base, other) == [
+        ("budget.usd", schema_defaults()["budget.usd"], 9.0),
+        ("policy.new_key", None, 1),
+    ]
+    assert not draw_sections(differing_settings(base, other))
 
 
 def test_folders_that_are_not_runs_are_named(tmp_path: Path) -> None:
