@@ -1,7 +1,10 @@
+import dataclasses
+
 import numpy as np
 import pytest
 
-from sim.runner import run_scenario
+from sim.config.schema import EngineConfig, RootConfig
+from sim.runner import RunResult, run_scenario
 from sim.scenario import build_scenario
 from tests.conftest import small_config
 
@@ -34,21 +37,22 @@ def test_policies_share_the_world_common_random_numbers() -> None:
         np.testing.assert_array_equal(m["original_errors"], base)
 
 
+def compiled_equal_to_simpy(cfg: RootConfig) -> RunResult:
+    """12 compiled replications of ``cfg`` (the Numba engine), checked metric by metric
+    against the SimPy engine's."""
+    fast = run_scenario(build_scenario(cfg), 12, seed=4, item_replications=0, event_replications=0)
+    ref_cfg = dataclasses.replace(cfg, engine=EngineConfig(name="simpy"))
+    ref = run_scenario(build_scenario(ref_cfg), 12, seed=4)
+    for name in ref.metrics:
+        np.testing.assert_array_equal(fast.metrics[name], ref.metrics[name], err_msg=name)
+    return fast
+
+
 def test_compiled_replications_equal_the_simpy_engine_for_every_policy() -> None:
-    import dataclasses
-
-    from sim.config.schema import EngineConfig
-
     for policy in ("none", "random", "disagreement", "phased", "learning"):
         cfg = small_config(policy)
         cfg.experts.double_review = policy == "random"
-        fast = run_scenario(
-            build_scenario(cfg), 12, seed=4, item_replications=0, event_replications=0
-        )
-        ref_cfg = dataclasses.replace(cfg, engine=EngineConfig(name="simpy"))
-        ref = run_scenario(build_scenario(ref_cfg), 12, seed=4)
-        for name in ref.metrics:
-            np.testing.assert_array_equal(fast.metrics[name], ref.metrics[name], err_msg=name)
+        compiled_equal_to_simpy(cfg)
 
 
 @pytest.mark.parametrize("order", ["increasing", "random"])
@@ -56,17 +60,9 @@ def test_compiled_replications_equal_the_simpy_engine_for_every_policy() -> None
 def test_compiled_replications_equal_the_simpy_engine_in_every_contentious_order(
     policy: str, order: str
 ) -> None:
-    import dataclasses
-
-    from sim.config.schema import EngineConfig
-
     cfg = small_config(policy)
     cfg.policy.contentious_order = order
-    fast = run_scenario(build_scenario(cfg), 12, seed=4, item_replications=0, event_replications=0)
-    ref_cfg = dataclasses.replace(cfg, engine=EngineConfig(name="simpy"))
-    ref = run_scenario(build_scenario(ref_cfg), 12, seed=4)
-    for name in ref.metrics:
-        np.testing.assert_array_equal(fast.metrics[name], ref.metrics[name], err_msg=name)
+    fast = compiled_equal_to_simpy(cfg)
     cfg.policy.contentious_order = "decreasing"
     default = run_scenario(build_scenario(cfg), 12, seed=4, item_replications=0)
     changed = [
