@@ -90,6 +90,12 @@ def trace_path() -> Path:
     return TRACE
 
 
+def sigint_reaches_child() -> None:
+    """A ``preexec_fn`` that restores SIGINT's default in the child: a process started in the
+    background ignores SIGINT, its children inherit that, and Python then raises nothing."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def ctrl_c_after(args: list[str], started: bytes, seconds: float) -> tuple[int, str, int]:
     """Run ``python -m <args>`` in its own process group (which a terminal's Ctrl-C signals),
     wait until its standard error shows ``started`` (the progress bar), then ``seconds`` more,
@@ -100,7 +106,7 @@ def ctrl_c_after(args: list[str], started: bytes, seconds: float) -> tuple[int, 
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        preexec_fn=sigint_reaches_child,
     )
     assert proc.stderr is not None
     seen = b""
