@@ -734,12 +734,21 @@ def main() -> None:
     if not args.quick:
         plan.append(("1e6", 1, ("numba",)))
     rows = []
+    turn_ratios: list[float] = []  # medcalc: SimPy's wall over numba's, turn by turn
     for scenario, reps, engines in plan:
         results = {}
         fingerprints = set()
-        for engine in engines:
-            print(f"… {scenario} {engine} × {reps}", file=sys.stderr, flush=True)
-            runs = [sub(["--one", scenario, engine, str(reps), "0"], env) for _ in range(REPEATS)]
+        by_engine: dict[str, list[dict[str, Any]]] = {engine: [] for engine in engines}
+        for turn in range(REPEATS):  # every engine once a turn: a drift falls on all alike
+            for engine in engines:
+                print(f"… {scenario} {engine} × {reps}, turn {turn + 1}", file=sys.stderr)
+                by_engine[engine].append(sub(["--one", scenario, engine, str(reps), "0"], env))
+        if scenario == "medcalc":
+            turn_ratios = [
+                simpy["wall"] / numba["wall"]
+                for simpy, numba in zip(by_engine["simpy"], by_engine["numba"], strict=True)
+            ]
+        for engine, runs in by_engine.items():
             fingerprints |= {r["fingerprint"] for r in runs}
             results[engine] = {
                 **runs[0],
@@ -792,8 +801,10 @@ def main() -> None:
         "replications, one interleaved share of them per thread (for learning: three kernel calls "
         "per replication, its verdict hook compiled into the event loop); simpy and heapq "
         "(plain Python over a heapq queue) = step by step. Wall "
-        f"times are medians of {REPEATS} subprocesses. Every run of a scenario produced the same "
-        "metrics (fingerprint checked in this run).",
+        f"times are medians of {REPEATS} subprocesses, run in turns: each turn runs every "
+        "engine of the scenario once, so a drift of this shared machine falls on all of them "
+        "alike. Every run of a scenario produced the same metrics (fingerprint checked in this "
+        "run).",
         "",
         "| scenario | items | experts | reps | engine | wall s | events | events/s "
         "| vs simpy | peak RSS MB |",
@@ -809,6 +820,9 @@ def main() -> None:
         )
     lines += [
         "",
+        "- medcalc × 1000 turn by turn, the SimPy engine's wall time over numba's in the same "
+        f"turn: {', '.join(f'{r:.1f}×' for r in turn_ratios)} (median "
+        f"{statistics.median(turn_ratios):.1f}×).",
         f"- Threads, medcalc × 1000 (one subprocess, 1 and 2 threads in turn, median of "
         f"{ALTERNATIONS} each): 1 thread {one:.3f} s, 2 threads {two:.3f} s: {one / two:.2f}×.",
         "- Core for core, medcalc × 1000: numba on 1 thread (above) is "
