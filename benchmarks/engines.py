@@ -634,9 +634,13 @@ def loop_rate(scenario: str = "1e5") -> float:
 
 
 def sub(args: list[str], env: dict[str, str]) -> Any:
-    out = subprocess.run(
-        [sys.executable, __file__, *args], capture_output=True, text=True, env=env, check=True
-    )
+    """Run this script with ``args`` in a fresh process and return the JSON of its last line;
+    a failed child stops the benchmark with its command and standard error."""
+    out = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, env=env)
+    if out.returncode != 0:
+        raise SystemExit(
+            f"benchmarks/engines.py {' '.join(args)} failed (exit {out.returncode}):\n" + out.stderr
+        )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
