@@ -29,6 +29,12 @@ from sim.kernels.random import stream_states
 REPO = Path(__file__).resolve().parents[1]
 TRACE = REPO.parent / "shared" / "data" / "medcalc_v1" / "trace.csv"
 
+# A shell starts a background job with SIGINT ignored, which its children inherit, and Python
+# then raises no KeyboardInterrupt. The Ctrl-C tests need Python's handler; a handled signal
+# is reset to its default in a child at exec, so the processes they start get it too.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
 
 def small_models() -> list[EvaluatedModelConfig]:
     """Three evaluated models, one with a per-group accuracy (fresh objects on every call)."""
@@ -90,12 +96,6 @@ def trace_path() -> Path:
     return TRACE
 
 
-def sigint_reaches_child() -> None:
-    """A ``preexec_fn`` that restores SIGINT's default in the child: a process started in the
-    background ignores SIGINT, its children inherit that, and Python then raises nothing."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
 def ctrl_c_after(args: list[str], started: bytes, seconds: float) -> tuple[int, str, int]:
     """Run ``python -m <args>`` in its own process group (which a terminal's Ctrl-C signals),
     wait until its standard error shows ``started`` (the progress bar), then ``seconds`` more,
@@ -106,7 +106,6 @@ def ctrl_c_after(args: list[str], started: bytes, seconds: float) -> tuple[int, 
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,
-        preexec_fn=sigint_reaches_child,
     )
     assert proc.stderr is not None
     seen = b""
