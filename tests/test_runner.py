@@ -68,7 +68,7 @@ def test_compiled_replications_equal_the_simpy_engine_in_every_contentious_order
     changed = [
         k for k in fast.metrics if not np.array_equal(fast.metrics[k], default.metrics[k], True)
     ]
-    assert changed, "the order reached the compiled replications"
+    assert changed, f"contentious_order={order} left every compiled metric as decreasing"
 
 
 @pytest.mark.parametrize("policy", ["phased", "learning"])

@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from sim.config.schema import PolicyConfig
+from sim.kernels.policies import CONTENTIOUS_ORDERS
 from sim.policies import Decision, DisagreementTriage, ExpertVerdicts, PhasedStewardship
 from sim.policies.triage import contentious, disagreement_with_original
 from sim.testing.policies import contract_evidence, policy_stream
@@ -83,7 +84,7 @@ def test_contentious_order_ranks_the_same_items_by_increasing_or_random_disagree
 def test_phased_puts_audit_flags_first_in_every_contentious_order() -> None:
     ev, _ = contract_evidence()
     assert ev.audit is not None
-    for order in ("decreasing", "increasing", "random"):
+    for order in CONTENTIOUS_ORDERS:
         policy = PhasedStewardship(PolicyConfig(name="phased", contentious_order=order))
         keys = policy.triage(ev, policy_stream(0))
         queued = np.isfinite(keys)
